@@ -1,0 +1,33 @@
+"""Authorization header values for each API's scheme."""
+
+from __future__ import annotations
+
+import base64
+
+from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_USER
+from conformance.target import Target
+
+TOKEN_APIS = {"edgeiq"}  # raw token in Authorization, no scheme
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def authorization_for(api: str, target: Target) -> str | None:
+    """The header the target's credentials give for ``api`` (bundled servers: built-in ones)."""
+    if target.bundled:
+        return basic(BUNDLED_USER, BUNDLED_PASSWORD)
+    if api in TOKEN_APIS:
+        return target.token
+    if target.username:
+        return basic(target.username, target.password or "")
+    return None
+
+
+def wrong_authorization_for(api: str, target: Target) -> str:
+    """Credentials a conformant server must refuse."""
+    if api in TOKEN_APIS:
+        return "actionconform-invalid-token"
+    username = BUNDLED_USER if target.bundled else (target.username or "actionconform")
+    return basic(username, "actionconform-wrong-password")

@@ -1,0 +1,30 @@
+"""Start the bundled reference servers a run needs, once per process."""
+
+from __future__ import annotations
+
+import threading
+
+from conformance.servers import APPS, ReferenceServer, app_class
+
+_lock = threading.Lock()
+_running: dict[str, ReferenceServer] = {}
+
+
+def bundled_url(api: str) -> str | None:
+    """The URL of this process's bundled server for ``api``, started on first use."""
+    if api not in APPS:
+        return None
+    with _lock:
+        server = _running.get(api)
+        if server is None:
+            server = ReferenceServer(app_class(api)())
+            server.start()
+            _running[api] = server
+        return server.url
+
+
+def stop_all() -> None:
+    with _lock:
+        for server in _running.values():
+            server.stop()
+        _running.clear()

@@ -1,0 +1,105 @@
+"""The requirement catalogue: one TOML file per API under ``conformance/catalogue/``.
+
+Each ``[[requirement]]`` record names a stable slug ID, the operation as the vendor page spells it,
+a level, a one-line title and the sentence it comes from. Adding a requirement means adding a
+record; a sanity test refuses a record without a test, and a test naming an unknown record.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from conformance.paths import CATALOGUE_DIR
+
+API_NAMES: tuple[str, ...] = ("bigfix", "nexthink", "redis-enterprise", "edgeiq")
+LEVELS = ("MUST", "SHOULD", "MAY")
+ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+OPERATION_PATTERN = re.compile(r"^(\*|(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S.*)$")
+_FIELDS = {"id", "operation", "level", "title", "page", "quote", "untested"}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One documented behaviour that a server either shows or does not."""
+
+    id: str
+    api: str
+    operation: str
+    level: str
+    title: str
+    page: str
+    quote: str
+    untested: str | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.page}: '{self.quote}'"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "api": self.api,
+            "operation": self.operation,
+            "level": self.level,
+            "title": self.title,
+            "source": self.source,
+        }
+
+
+class CatalogueError(ValueError):
+    """A catalogue file breaks the catalogue's own rules."""
+
+
+def _parse_record(api: str, record: dict[str, object], where: str) -> Requirement:
+    unknown = set(record) - _FIELDS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown field(s) {sorted(unknown)}")
+    missing = {"id", "operation", "level", "title", "page", "quote"} - set(record)
+    if missing:
+        raise CatalogueError(f"{where}: missing field(s) {sorted(missing)}")
+    values = {key: str(value) for key, value in record.items()}
+    requirement = Requirement(api=api, **values)  # type: ignore[arg-type]
+    if not ID_PATTERN.match(requirement.id):
+        raise CatalogueError(f"{where}: id {requirement.id!r} is not an upper-case slug")
+    if requirement.level not in LEVELS:
+        raise CatalogueError(f"{where}: level {requirement.level!r} not in {LEVELS}")
+    if not OPERATION_PATTERN.match(requirement.operation):
+        raise CatalogueError(f"{where}: operation {requirement.operation!r} is not 'METHOD /path'")
+    if len(requirement.title) > 100 or "should" in requirement.title.lower().split():
+        raise CatalogueError(f"{where}: title must be short and declarative (no 'should')")
+    return requirement
+
+
+@cache
+def load_api(api: str) -> tuple[Requirement, ...]:
+    """Requirements of one API, in catalogue order."""
+    path = CATALOGUE_DIR / f"{api}.toml"
+    if not path.exists():
+        return ()
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    records = data.get("requirement", [])
+    return tuple(
+        _parse_record(api, record, f"{path.name} requirement #{index + 1}")
+        for index, record in enumerate(records)
+    )
+
+
+@cache
+def load_all() -> dict[str, Requirement]:
+    """Every requirement of every API, by ID; duplicate IDs are an error."""
+    by_id: dict[str, Requirement] = {}
+    for api in API_NAMES:
+        for requirement in load_api(api):
+            if requirement.id in by_id:
+                raise CatalogueError(f"duplicate requirement id {requirement.id}")
+            by_id[requirement.id] = requirement
+    return by_id
+
+
+def for_apis(apis: list[str] | tuple[str, ...]) -> list[Requirement]:
+    """Requirements of the given APIs, in catalogue order."""
+    return [requirement for api in apis for requirement in load_api(api)]

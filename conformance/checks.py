@@ -1,0 +1,142 @@
+"""Small reusable checks. Each raises ``CheckFailure`` with expected versus received.
+
+A failure carries the exchange that shows it, so the report can show the request, the response
+and a curl line that reproduces it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import xmlschema
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.http import Exchange, Response
+from conformance.paths import SCHEMAS_DIR
+
+RFC1123_NUMERIC = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+)
+
+
+class CheckFailure(AssertionError):
+    """A documented behaviour did not hold."""
+
+    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exchange = exchange
+
+    def evidence(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"message": self.message}
+        if self.exchange is not None:
+            record.update(self.exchange.evidence())
+        return record
+
+
+def fail(message: str, response: Response | None = None) -> CheckFailure:
+    return CheckFailure(message, response.exchange if response is not None else None)
+
+
+def expect(condition: bool, message: str, response: Response | None = None) -> None:
+    if not condition:
+        raise fail(message, response)
+
+
+def expect_status(response: Response, *allowed: int) -> None:
+    if response.status not in allowed:
+        wanted = " or ".join(str(code) for code in allowed)
+        raise fail(f"expected status {wanted}, got {response.status}", response)
+
+
+def expect_content_type(response: Response, *allowed: str) -> None:
+    if response.content_type not in allowed:
+        wanted = " or ".join(allowed)
+        got = response.headers.get("Content-Type", "(none)")
+        raise fail(f"expected Content-Type {wanted}, got {got}", response)
+
+
+def expect_empty_body(response: Response) -> None:
+    if response.content.strip():
+        raise fail(f"expected an empty body, got {len(response.content)} bytes", response)
+
+
+def expect_utf8(response: Response) -> str:
+    try:
+        return response.content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"body is not valid UTF-8: {exc.reason} at byte {exc.start}", response) from None
+
+
+@cache
+def xml_schema(name: str) -> xmlschema.XMLSchema10:
+    """A compiled XSD from ``schemas/``, e.g. ``bigfix/BESAPI.xsd``."""
+    return xmlschema.XMLSchema10(str(SCHEMAS_DIR / name))
+
+
+@cache
+def json_schema(name: str) -> jsonschema.protocols.Validator:
+    """A JSON Schema validator for a file under ``schemas/``."""
+    path: Path = SCHEMAS_DIR / name
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+def parse_xml(response: Response) -> etree._Element:
+    """The response's XML root, parsed with the hardened parser."""
+    expect_utf8(response)
+    try:
+        return xmlsafe.parse(response.content)
+    except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError) as exc:
+        raise fail(f"body is not acceptable XML: {exc}", response) from None
+
+
+def expect_xml_valid(response: Response, schema_name: str, root: str | None = None) -> etree._Element:
+    """Parse safely, check the root element name, validate against our XSD."""
+    element = parse_xml(response)
+    if root is not None and element.tag != root:
+        raise fail(f"expected root element <{root}>, got <{element.tag}>", response)
+    errors = list(xml_schema(schema_name).iter_errors(element))
+    if errors:
+        first = errors[0]
+        where = getattr(first, "path", None) or ""
+        raise fail(
+            f"body does not validate against {schema_name}: {first.reason} at {where} "
+            f"({len(errors)} error(s))",
+            response,
+        )
+    return element
+
+
+def expect_json_valid(response: Response, schema_name: str) -> Any:
+    """Decode the body as JSON and validate it against one of our JSON Schemas."""
+    expect_utf8(response)
+    try:
+        document = response.json()
+    except ValueError as exc:
+        raise fail(f"body is not JSON: {exc}", response) from None
+    errors = sorted(json_schema(schema_name).iter_errors(document), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        location = "/".join(str(part) for part in first.absolute_path) or "(root)"
+        raise fail(
+            f"body does not match {schema_name} at {location}: {first.message}", response
+        )
+    return document
+
+
+def expect_rfc1123(value: str | None, what: str, response: Response) -> None:
+    if value is None or not RFC1123_NUMERIC.match(value):
+        raise fail(
+            f"{what} {value!r} is not an RFC 1123 time with a numeric offset "
+            "(like 'Tue, 19 Mar 2013 21:23:10 +0000')",
+            response,
+        )

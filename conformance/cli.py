@@ -1,0 +1,268 @@
+"""The ``conformance`` command: run, mock, requirements, diff.
+
+Every user mistake ends in one line on stderr and a documented exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from conformance import __version__, catalogue
+from conformance.errors import (
+    EXIT_INTERNAL,
+    EXIT_NONCONFORMANT,
+    EXIT_USAGE,
+    ConformanceError,
+    UsageError,
+)
+from conformance.target import PROFILES
+
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="conformance", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"actionconform {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    run = commands.add_parser("run", help="run the suite and write a report")
+    run.add_argument("--api", action="append", choices=catalogue.API_NAMES, dest="apis")
+    run.add_argument("--base-url")
+    run.add_argument("--config")
+    run.add_argument("--user")
+    run.add_argument("--password-env")
+    run.add_argument("--token-env")
+    run.add_argument("--allow-mutations", action="store_true")
+    run.add_argument("--report-dir")
+    run.add_argument("--timeout", type=float)
+    run.add_argument("--ca-bundle")
+    run.add_argument("--insecure", action="store_true")
+    run.add_argument("--expectations")
+    run.add_argument("--profile", choices=PROFILES, default="fast")
+    run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--strict", action="store_true",
+                     help="failed SHOULD requirements also make the run non-conformant")
+    run.add_argument("--max-response-bytes", type=int)
+
+    mock = commands.add_parser("mock", help="serve a bundled reference server")
+    mock.add_argument("api", choices=catalogue.API_NAMES)
+    mock.add_argument("--port", type=int, default=0)
+    mock.add_argument("--host", default="127.0.0.1")
+    mock.add_argument("--fault")
+    mock.add_argument("--list-faults", action="store_true")
+
+    requirements = commands.add_parser("requirements", help="print the requirement catalogue")
+    requirements.add_argument("--api", action="append", choices=catalogue.API_NAMES, dest="apis")
+    requirements.add_argument("--format", choices=("table", "json"), default="table")
+
+    diff = commands.add_parser("diff", help="regressions and fixes between two reports")
+    diff.add_argument("old_report")
+    diff.add_argument("new_report")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _pytest_args(options: argparse.Namespace, report_dir: Path) -> list[str]:
+    from conformance.paths import SUITES_DIR
+
+    args = [
+        "--pyargs", "conformance.suites",
+        "-c", str(SUITES_DIR / "pytest.ini"),
+        "--rootdir", str(SUITES_DIR),
+        "--conformance-report-dir", str(report_dir),
+        "--conformance-profile", options.profile,
+    ]
+    pairs = {
+        "--base-url": options.base_url,
+        "--conformance-config": options.config,
+        "--conformance-user": options.user,
+        "--conformance-password-env": options.password_env,
+        "--conformance-token-env": options.token_env,
+        "--conformance-timeout": options.timeout,
+        "--ca-bundle": options.ca_bundle,
+        "--expectations": options.expectations,
+        "--conformance-max-response-bytes": options.max_response_bytes,
+    }
+    for flag, value in pairs.items():
+        if value is not None:
+            args += [flag, str(value)]
+    for api in options.apis or []:
+        args += ["--conformance-api", api]
+    for flag, enabled in (
+        ("--allow-mutations", options.allow_mutations),
+        ("--insecure", options.insecure),
+        ("--conformance-strict", options.strict),
+    ):
+        if enabled:
+            args.append(flag)
+    if options.workers > 1:
+        args += ["-n", str(options.workers)]
+    if sys.stdout.isatty():
+        args += ["-q", "--no-header", "--tb=no", "-rN", "--no-summary"]
+    else:
+        args += ["-p", "no:terminal"]
+    return args
+
+
+def _default_report_dir() -> Path:
+    return Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def command_run(options: argparse.Namespace) -> int:
+    from conformance.expectations import load_expectations
+    from conformance.preflight import preflight
+    from conformance.target import build_target
+
+    if options.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    target = build_target(
+        config=options.config,
+        apis=options.apis,
+        base_url=options.base_url,
+        username=options.user,
+        password_env=options.password_env,
+        token_env=options.token_env,
+        timeout=options.timeout,
+        ca_bundle=options.ca_bundle,
+        insecure=options.insecure,
+        allow_mutations=options.allow_mutations,
+        max_response_bytes=options.max_response_bytes,
+    )
+    load_expectations(options.expectations)
+    if target.insecure:
+        print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
+    preflight(target)
+    report_dir = Path(options.report_dir) if options.report_dir else _default_report_dir()
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create report directory {report_dir}: {exc.strerror}") from None
+
+    import pytest
+
+    started = time.monotonic()
+    code = int(pytest.main(_pytest_args(options, report_dir)))
+    report_file = report_dir / "report.json"
+    if not report_file.exists():
+        print(f"conformance: internal error: no report was written (pytest exit {code})",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    summary = report["summary"]
+    if not report["complete"] and code == int(pytest.ExitCode.INTERRUPTED):
+        print(f"interrupted: partial report in {report_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(
+        f"{summary['verdict']}: {summary['passed']} passed, {summary['failed']} failed, "
+        f"{summary['expected_failures']} expected failures, "
+        f"{summary['unexpected_passes']} unexpected passes, {summary['skipped']} skipped, "
+        f"{summary['untested']} untested in {time.monotonic() - started:.1f}s"
+    )
+    for record in report["requirements"]:
+        if record["status"] in ("failed", "unexpected-pass"):
+            message = record["evidence"][0]["message"] if record["evidence"] else ""
+            print(f"  {record['status']}: {record['id']} ({record['level']}) {message}")
+    print(f"report: {report_dir / 'report.html'}")
+    if code in (0, 1, 2, 3, 4):
+        return code
+    return EXIT_INTERNAL
+
+
+def command_mock(options: argparse.Namespace) -> int:
+    from conformance.servers import APPS, ReferenceServer, app_class
+    from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_USER
+
+    if options.api not in APPS:
+        raise UsageError(f"no bundled reference server for {options.api} yet")
+    app = app_class(options.api)
+    if options.list_faults:
+        for fault in app.FAULTS.values():
+            print(f"{fault.name:28} {fault.requirement:36} {fault.description}")
+        return 0
+    if options.fault and options.fault not in app.FAULTS:
+        raise UsageError(f"unknown fault {options.fault!r} for {options.api} (see --list-faults)")
+    try:
+        server = ReferenceServer(app(options.fault), options.host, options.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from None
+    fault = f" with fault {options.fault}" if options.fault else ""
+    print(f"serving {options.api}{fault} on {server.url} "
+          f"(Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}); Ctrl-C stops", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
+def command_requirements(options: argparse.Namespace) -> int:
+    requirements = catalogue.for_apis(options.apis or list(catalogue.API_NAMES))
+    if options.format == "json":
+        print(json.dumps([requirement.as_dict() for requirement in requirements], indent=2))
+        return 0
+    for requirement in requirements:
+        print(f"{requirement.id:40} {requirement.level:6} {requirement.operation}")
+        print(f"{'':40} {requirement.title}")
+        print(f"{'':40} source: {requirement.source}")
+    print(f"{len(requirements)} requirements")
+    return 0
+
+
+def command_diff(options: argparse.Namespace) -> int:
+    from conformance.diff import diff_reports, load_report, render_diff
+
+    result = diff_reports(load_report(options.old_report), load_report(options.new_report))
+    if options.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        print(render_diff(result))
+    return EXIT_NONCONFORMANT if result["regressions"] else 0
+
+
+COMMANDS = {
+    "run": command_run,
+    "mock": command_mock,
+    "requirements": command_requirements,
+    "diff": command_diff,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        options = _parser().parse_args(argv)
+        return COMMANDS[options.command](options)
+    except ConformanceError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("conformance: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the suite's own bug: one line, details on request
+        if os.environ.get("ACTIONCONFORM_DEBUG"):
+            raise
+        print(f"conformance: internal error: {exc.__class__.__name__}: {exc} "
+              "(set ACTIONCONFORM_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""Write the report directory atomically, every file scrubbed of secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from conformance.redact import Redactor
+from conformance.report.html import render_html
+from conformance.report.junit import render_junit
+from conformance.report.markdown import render_markdown
+
+REPORT_FORMAT = "actionconform-report/1"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_report_dir(directory: str | Path, report: dict[str, Any], redactor: Redactor) -> Path:
+    """Write report.json, report.html, junit.xml and summary.md; returns the directory."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    # Scrub the serialised document as a whole: no secret survives in any rendering.
+    clean: dict[str, Any] = json.loads(redactor.text(json.dumps(report)))
+    renderings = {
+        "report.json": json.dumps(clean, indent=2, ensure_ascii=False) + "\n",
+        "report.html": render_html(clean),
+        "junit.xml": render_junit(clean),
+        "summary.md": render_markdown(clean),
+    }
+    # report.json last: a reader that sees it complete sees the renderings of it too.
+    for name in ("report.html", "junit.xml", "summary.md", "report.json"):
+        _atomic_write(target / name, redactor.text(renderings[name]))
+    return target

@@ -1,0 +1,228 @@
+"""HTTP plumbing shared by the reference servers.
+
+An app is protocol logic only: routes are methods decorated with ``@route``, they receive a
+``Request`` and return a ``Reply``. ``ReferenceServer`` serves an app on loopback in a thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+BUNDLED_USER = "conformance"
+BUNDLED_PASSWORD = "conformance"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One documented behaviour a reference server can be told to break."""
+
+    name: str
+    requirement: str
+    description: str
+    also_fails: tuple[str, ...] = ()
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    scheme: str = "http"
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def arg(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def basic_auth(self) -> tuple[str, str] | None:
+        value = self.header("Authorization") or ""
+        scheme, _, encoded = value.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user, password
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes | str = b""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+Handler = Callable[..., Reply]
+
+
+def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+    """Mark an app method as the handler of ``METHOD pattern`` (a full-match regex)."""
+
+    def mark(function: Handler) -> Handler:
+        routes = getattr(function, "_routes", [])
+        routes.append((method, re.compile(pattern)))
+        function._routes = routes  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+class ReferenceApp:
+    """Protocol logic of one bundled server. Subclasses define ``API``, ``FAULTS``, routes."""
+
+    API: ClassVar[str] = ""
+    FAULTS: ClassVar[dict[str, Fault]] = {}
+
+    def __init__(
+        self,
+        fault: str | None = None,
+        username: str = BUNDLED_USER,
+        password: str = BUNDLED_PASSWORD,
+    ) -> None:
+        if fault is not None and fault not in self.FAULTS:
+            raise ValueError(f"unknown fault {fault!r} for {self.API}")
+        self.fault = fault
+        self.username = username
+        self.password = password
+        self.lock = threading.RLock()
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        for name in dir(type(self)):
+            function = getattr(type(self), name)
+            for method, pattern in getattr(function, "_routes", []):
+                self._routes.append((method, pattern, getattr(self, name)))
+
+    def faulty(self, name: str) -> bool:
+        return self.fault == name
+
+    def authorized(self, request: Request) -> bool:
+        return request.basic_auth() == (self.username, self.password)
+
+    def not_found(self, request: Request) -> Reply:
+        return Reply(404, "Not Found", "text/plain")
+
+    def method_not_allowed(self, request: Request) -> Reply:
+        return Reply(405, "Method Not Allowed", "text/plain")
+
+    def dispatch(self, request: Request) -> Reply:
+        path_matched = False
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(request.path)
+            if not match:
+                continue
+            path_matched = True
+            if method == request.method:
+                request.params = {key: unquote(value) for key, value in match.groupdict().items()}
+                return self.handle(request, handler)
+        if path_matched:
+            return self.method_not_allowed(request)
+        return self.not_found(request)
+
+    def handle(self, request: Request, handler: Handler) -> Reply:
+        """Call a route handler; subclasses wrap this for authentication."""
+        return handler(request, **request.params)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "actionconform-reference/0.1"
+    app: ReferenceApp
+    scheme = "http"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self._send(Reply(413, "Request body too large", "text/plain"))
+            return
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={key: value for key, value in self.headers.items()},
+            body=body,
+            host=self.headers.get("Host") or f"{self.server.server_address[0]}",
+            scheme=self.scheme,
+        )
+        try:
+            reply = self.app.dispatch(request)
+        except Exception as exc:  # a bug in a reference server is a 500, never a hang
+            reply = Reply(500, f"reference server error: {exc}", "text/plain")
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        payload = reply.encoded()
+        self.send_response(reply.status)
+        if reply.content_type:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+
+class ReferenceServer:
+    """Serves one app on loopback in a background thread."""
+
+    def __init__(self, app: ReferenceApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        handler = type("Handler", (_RequestHandler,), {"app": app})
+        self.app = app
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> str:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name=f"reference-{self.app.API}", daemon=True
+        )
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> ReferenceServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

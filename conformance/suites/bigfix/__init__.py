@@ -1,0 +1,1 @@
+"""BigFix REST API action resources. Testing plan: see PLAN.md beside this file."""

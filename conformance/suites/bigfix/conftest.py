@@ -1,0 +1,22 @@
+"""Fixtures of the BigFix suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.http import ApiClient
+from conformance.suites.bigfix.context import make_context
+from conformance.suites.context import Context
+
+
+@pytest.fixture(scope="session")
+def bigfix(api_client: Callable[[str], ApiClient]) -> ApiClient:
+    return api_client("bigfix")
+
+
+@pytest.fixture(scope="session")
+def bigfix_context(bigfix: ApiClient, fixtures: dict[str, Any]) -> Context:
+    return make_context(bigfix, fixtures)

@@ -1,0 +1,76 @@
+"""The one runner for documented exchanges (``<api>/cases.toml``)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.auth import wrong_authorization_for
+from conformance.http import DEFAULT, ApiClient
+from conformance.suites.cases import Case, load_cases
+from conformance.suites.context import Context
+from conformance.target import Target
+
+
+def _param(case: Case) -> object:
+    return pytest.param(case, id=case.id, marks=pytest.mark.requirement(case.requirement))
+
+
+@pytest.fixture(scope="session")
+def case_context(
+    api_client: Callable[[str], ApiClient], fixtures: dict[str, Any]
+) -> Callable[[str], Context]:
+    """``case_context(api)``: the lazy values of ``conformance/suites/<api>/context.py``."""
+    made: dict[str, Context] = {}
+
+    def context(api: str) -> Context:
+        if api not in made:
+            module = importlib.import_module(f"conformance.suites.{api.replace('-', '_')}.context")
+            made[api] = module.make_context(api_client(api), fixtures)
+        return made[api]
+
+    return context
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in load_cases()])
+def test_documented_exchange(
+    case: Case,
+    case_context: Callable[[str], Context],
+    api_client: Callable[[str], ApiClient],
+    target: Target,
+) -> None:
+    client = api_client(case.api)
+    context = case_context(case.api)
+    authorization: object = DEFAULT
+    if case.auth == "none":
+        authorization = None
+    elif case.auth == "wrong":
+        authorization = wrong_authorization_for(case.api, target)
+    response = client.request(
+        case.method,
+        case.path.format_map(context),
+        params={key: value.format_map(context) for key, value in case.query.items()} or None,
+        body=case.body,
+        headers=case.headers,
+        authorization=authorization,
+        mutating=case.mutating,
+    )
+    expect = case.expect
+    if "status" in expect:
+        checks.expect_status(response, *expect["status"])
+    if "content_type" in expect:
+        checks.expect_content_type(response, *expect["content_type"])
+    if expect.get("empty_body"):
+        checks.expect_empty_body(response)
+    if "body" in expect:
+        text = checks.expect_utf8(response).strip()
+        checks.expect(text == expect["body"], f"expected body {expect['body']!r}, got "
+                      f"{text[:80]!r}", response)
+    if "xml_schema" in expect:
+        checks.expect_xml_valid(response, expect["xml_schema"], expect.get("xml_root"))
+    if "json_schema" in expect:
+        checks.expect_json_valid(response, expect["json_schema"])
