@@ -61,7 +61,7 @@ def _parse_record(api: str, record: dict[str, object], where: str) -> Requiremen
     if missing:
         raise CatalogueError(f"{where}: missing field(s) {sorted(missing)}")
     values = {key: str(value) for key, value in record.items()}
-    requirement = Requirement(api=api, **values)  # type: ignore[arg-type]
+    requirement = Requirement(api=api, **values)
     if not ID_PATTERN.match(requirement.id):
         raise CatalogueError(f"{where}: id {requirement.id!r} is not an upper-case slug")
     if requirement.level not in LEVELS:

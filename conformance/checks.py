@@ -99,7 +99,9 @@ def parse_xml(response: Response) -> etree._Element:
         raise fail(f"body is not acceptable XML: {exc}", response) from None
 
 
-def expect_xml_valid(response: Response, schema_name: str, root: str | None = None) -> etree._Element:
+def expect_xml_valid(
+    response: Response, schema_name: str, root: str | None = None
+) -> etree._Element:
     """Parse safely, check the root element name, validate against our XSD."""
     element = parse_xml(response)
     if root is not None and element.tag != root:
@@ -127,9 +129,7 @@ def expect_json_valid(response: Response, schema_name: str) -> Any:
     if errors:
         first = errors[0]
         location = "/".join(str(part) for part in first.absolute_path) or "(root)"
-        raise fail(
-            f"body does not match {schema_name} at {location}: {first.message}", response
-        )
+        raise fail(f"body does not match {schema_name} at {location}: {first.message}", response)
     return document
 
 

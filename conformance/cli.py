@@ -13,13 +13,12 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from conformance import __version__, catalogue
 from conformance.errors import (
     EXIT_INTERNAL,
     EXIT_NONCONFORMANT,
-    EXIT_USAGE,
     ConformanceError,
     UsageError,
 )
@@ -55,8 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--expectations")
     run.add_argument("--profile", choices=PROFILES, default="fast")
     run.add_argument("--workers", type=int, default=1)
-    run.add_argument("--strict", action="store_true",
-                     help="failed SHOULD requirements also make the run non-conformant")
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="failed SHOULD requirements also make the run non-conformant",
+    )
     run.add_argument("--max-response-bytes", type=int)
 
     mock = commands.add_parser("mock", help="serve a bundled reference server")
@@ -81,11 +83,21 @@ def _pytest_args(options: argparse.Namespace, report_dir: Path) -> list[str]:
     from conformance.paths import SUITES_DIR
 
     args = [
-        "--pyargs", "conformance.suites",
-        "-c", str(SUITES_DIR / "pytest.ini"),
-        "--rootdir", str(SUITES_DIR),
-        "--conformance-report-dir", str(report_dir),
-        "--conformance-profile", options.profile,
+        "--pyargs",
+        "conformance.suites",
+        "-c",
+        str(SUITES_DIR / "pytest.ini"),
+        "--rootdir",
+        str(SUITES_DIR),
+        "--conformance-report-dir",
+        str(report_dir),
+        "--conformance-profile",
+        options.profile,
+        "--assert=plain",
+        "-p",
+        "no:schemathesis",
+        "-p",
+        "no:anyio",
     ]
     pairs = {
         "--base-url": options.base_url,
@@ -159,8 +171,10 @@ def command_run(options: argparse.Namespace) -> int:
     code = int(pytest.main(_pytest_args(options, report_dir)))
     report_file = report_dir / "report.json"
     if not report_file.exists():
-        print(f"conformance: internal error: no report was written (pytest exit {code})",
-              file=sys.stderr)
+        print(
+            f"conformance: internal error: no report was written (pytest exit {code})",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
     report = json.loads(report_file.read_text(encoding="utf-8"))
     summary = report["summary"]
@@ -199,10 +213,14 @@ def command_mock(options: argparse.Namespace) -> int:
     try:
         server = ReferenceServer(app(options.fault), options.host, options.port)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from None
-    fault = f" with fault {options.fault}" if options.fault else ""
-    print(f"serving {options.api}{fault} on {server.url} "
-          f"(Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}); Ctrl-C stops", flush=True)
+        where = f"{options.host}:{options.port}"
+        raise UsageError(f"cannot listen on {where}: {exc.strerror}") from None
+    with_fault = f" with fault {options.fault}" if options.fault else ""
+    print(
+        f"serving {options.api}{with_fault} on {server.url} "
+        f"(Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}); Ctrl-C stops",
+        flush=True,
+    )
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:
@@ -257,11 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the suite's own bug: one line, details on request
         if os.environ.get("ACTIONCONFORM_DEBUG"):
             raise
-        print(f"conformance: internal error: {exc.__class__.__name__}: {exc} "
-              "(set ACTIONCONFORM_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"conformance: internal error: {exc.__class__.__name__}: {exc} "
+            "(set ACTIONCONFORM_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
-
-
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dic
     """Requirements whose status moved, grouped: regressions, fixes, new_failures, changed."""
     before = {record["id"]: record for record in old["requirements"]}
     result: dict[str, list[dict[str, str]]] = {
-        "regressions": [], "fixes": [], "new_failures": [], "changed": []
+        "regressions": [],
+        "fixes": [],
+        "new_failures": [],
+        "changed": [],
     }
     for record in new["requirements"]:
         previous = before.get(record["id"])

@@ -160,8 +160,9 @@ class ApiClient:
         data = body.encode("utf-8") if isinstance(body, str) else body
         limit = timeout or self.timeout
         prepared = self.session.prepare_request(
-            requests.Request(method, self.base_url + path, params=params, data=data,
-                             headers=send_headers)
+            requests.Request(
+                method, self.base_url + path, params=params, data=data, headers=send_headers
+            )
         )
         exchange = Exchange(
             method=method,

@@ -6,10 +6,11 @@ in any other pytest session it adds its options and stays out of the way.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -30,40 +31,76 @@ EXIT_BY_VERDICT = {"conformant": 0, "non-conformant": 1, "not-assessed": EXIT_UN
 
 
 def _add(group: pytest.OptionGroup, *names: str, **kwargs: Any) -> None:
-    try:
+    # Another plugin (e.g. pytest-base-url) may own the name: then share its value.
+    with contextlib.suppress(ValueError):
         group.addoption(*names, **kwargs)
-    except ValueError:  # another plugin (e.g. pytest-base-url) owns the name: share its value
-        pass
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("actionconform", "actionconform conformance suite")
     _add(group, "--base-url", dest="base_url", default=None, help="server under test")
-    group.addoption("--conformance-api", dest="conformance_apis", action="append",
-                    choices=catalogue.API_NAMES, help="API to assess (repeatable); default all")
+    group.addoption(
+        "--conformance-api",
+        dest="conformance_apis",
+        action="append",
+        choices=catalogue.API_NAMES,
+        help="API to assess (repeatable); default all",
+    )
     group.addoption("--conformance-config", dest="conformance_config", help="target file (TOML)")
     group.addoption("--conformance-user", dest="conformance_user", help="HTTP Basic user")
-    group.addoption("--conformance-password-env", dest="conformance_password_env",
-                    help="environment variable holding the password")
-    group.addoption("--conformance-token-env", dest="conformance_token_env",
-                    help="environment variable holding the token")
-    group.addoption("--allow-mutations", dest="conformance_allow_mutations", action="store_true",
-                    help="permit requests a conformant server would act on")
-    group.addoption("--conformance-report-dir", dest="conformance_report_dir",
-                    help="write the report directory here")
-    group.addoption("--conformance-timeout", dest="conformance_timeout", type=float,
-                    help="seconds per request")
+    group.addoption(
+        "--conformance-password-env",
+        dest="conformance_password_env",
+        help="environment variable holding the password",
+    )
+    group.addoption(
+        "--conformance-token-env",
+        dest="conformance_token_env",
+        help="environment variable holding the token",
+    )
+    group.addoption(
+        "--allow-mutations",
+        dest="conformance_allow_mutations",
+        action="store_true",
+        help="permit requests a conformant server would act on",
+    )
+    group.addoption(
+        "--conformance-report-dir",
+        dest="conformance_report_dir",
+        help="write the report directory here",
+    )
+    group.addoption(
+        "--conformance-timeout", dest="conformance_timeout", type=float, help="seconds per request"
+    )
     group.addoption("--ca-bundle", dest="conformance_ca_bundle", help="CA bundle file")
-    group.addoption("--insecure", dest="conformance_insecure", action="store_true",
-                    help="do not verify TLS certificates")
-    group.addoption("--expectations", dest="conformance_expectations",
-                    help="known deviations (TOML)")
-    group.addoption("--conformance-profile", dest="conformance_profile", choices=PROFILES,
-                    default="fast", help="how hard property-based tests search")
-    group.addoption("--conformance-strict", dest="conformance_strict", action="store_true",
-                    help="failed SHOULD requirements make the run non-conformant")
-    group.addoption("--conformance-max-response-bytes", dest="conformance_max_response_bytes",
-                    type=int, help="largest response body read")
+    group.addoption(
+        "--insecure",
+        dest="conformance_insecure",
+        action="store_true",
+        help="do not verify TLS certificates",
+    )
+    group.addoption(
+        "--expectations", dest="conformance_expectations", help="known deviations (TOML)"
+    )
+    group.addoption(
+        "--conformance-profile",
+        dest="conformance_profile",
+        choices=PROFILES,
+        default="fast",
+        help="how hard property-based tests search",
+    )
+    group.addoption(
+        "--conformance-strict",
+        dest="conformance_strict",
+        action="store_true",
+        help="failed SHOULD requirements make the run non-conformant",
+    )
+    group.addoption(
+        "--conformance-max-response-bytes",
+        dest="conformance_max_response_bytes",
+        type=int,
+        help="largest response body read",
+    )
 
 
 def _suite_mode(config: pytest.Config) -> bool:
@@ -242,7 +279,7 @@ def pytest_runtest_makereport(
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    properties = dict(report.user_properties).get(PROPERTY_KEY)
+    properties = cast("dict[str, Any] | None", dict(report.user_properties).get(PROPERTY_KEY))
     if properties is None or _LOG_STATE is None:
         return
     state = _LOG_STATE
@@ -356,4 +393,3 @@ def api_client(conformance_state: RunState) -> Callable[[str], ApiClient]:
 def fixtures(conformance_state: RunState) -> dict[str, Any]:
     """The target file's [fixtures] table."""
     return conformance_state.target.fixtures
-

@@ -147,9 +147,8 @@ def load_target_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any], 
         check_apis([api])
         unknown_fixtures = set(fixtures) - FIXTURE_KEYS[api]
         if unknown_fixtures:
-            raise UsageError(
-                f"target file {file}: unknown [fixtures] key(s) for {api}: {sorted(unknown_fixtures)}"
-            )
+            names = sorted(unknown_fixtures)
+            raise UsageError(f"target file {file}: unknown [fixtures] key(s) for {api}: {names}")
     unknown_fields = set(fields) - FIELD_KEYS
     if unknown_fields:
         raise UsageError(f"target file {file}: unknown [fields] key(s): {sorted(unknown_fields)}")

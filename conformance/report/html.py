@@ -51,7 +51,8 @@ def render_html(report: dict[str, Any]) -> str:
 <p class="verdict">Verdict: <strong>{escape(summary["verdict"])}</strong>
 {"" if report["complete"] else " (<strong>incomplete run</strong>)"}</p>
 <p>Target: <code>{escape(str(target["base_url"]))}</code>
-{"(bundled reference servers)" if target["bundled"] else ""}; APIs: {escape(", ".join(report["apis"]))};
+{"(bundled reference servers)" if target["bundled"] else ""};
+APIs: {escape(", ".join(report["apis"]))};
 started {escape(report["started_at"])}, finished {escape(str(report["finished_at"]))};
 tool {escape(report["tool_version"])}.</p>
 <p>{counts}</p>

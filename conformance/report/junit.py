@@ -37,4 +37,5 @@ def render_junit(report: dict[str, Any]) -> str:
         for name in ("level", "source", "status"):
             ET.SubElement(properties, "property", name=name, value=str(record[name]))
     ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    body = ET.tostring(suite, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -10,7 +10,7 @@ _ICONS = {
     "expected-failure": "⚠️",
     "unexpected-pass": "❗",
     "skipped": "⏭️",
-    "untested": "➖",
+    "untested": "•",
 }
 
 
@@ -35,7 +35,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     notable = [r for r in report["requirements"] if r["status"] not in ("passed",)]
     if notable:
-        lines += ["| | requirement | level | operation | status | detail |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| | requirement | level | operation | status | detail |",
+            "|---|---|---|---|---|---|",
+        ]
         for record in notable:
             detail = record.get("reason", "")
             if record["evidence"]:

@@ -154,7 +154,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     app: ReferenceApp
     scheme = "http"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _serve(self) -> None:
@@ -170,7 +170,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={key: value for key, value in self.headers.items()},
             body=body,
-            host=self.headers.get("Host") or f"{self.server.server_address[0]}",
+            host=self.headers.get("Host") or "127.0.0.1",
             scheme=self.scheme,
         )
         try:
@@ -207,11 +207,14 @@ class ReferenceServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> str:
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name=f"reference-{self.app.API}", daemon=True
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"reference-{self.app.API}",
+            daemon=True,
         )
         self._thread.start()
         return self.url

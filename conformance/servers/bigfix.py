@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from conformance import xmlsafe
-from conformance.servers.base import Fault, ReferenceApp, Reply, Request, route
+from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Request, route
 
 XML = "application/xml"
 BESAPI_OPEN = (
@@ -28,12 +28,21 @@ FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
         Fault("no-auth", "BIGFIX-AUTH-401", "answers requests that carry no credentials"),
-        Fault("list-json", "BIGFIX-ACTIONS-GET-XML", "GET /api/actions answers application/json"),
-        Fault("list-bad-id", "BIGFIX-ACTIONS-GET-SCHEMA", "an Action's ID is not an integer"),
+        Fault(
+            "list-content-type",
+            "BIGFIX-ACTIONS-GET-XML",
+            "GET /api/actions labels its XML body application/json",
+        ),
+        Fault(
+            "list-bad-id",
+            "BIGFIX-ACTIONS-GET-SCHEMA",
+            "an Action's ID is not an integer (its Resource agrees)",
+        ),
         Fault(
             "list-iso-time",
             "BIGFIX-ACTIONS-GET-LASTMODIFIED",
             "LastModified is ISO 8601 instead of RFC 1123 with a numeric offset",
+            also_fails=("BIGFIX-ACTIONS-GET-SCHEMA",),  # BESAPI.xsd types LastModified too
         ),
         Fault(
             "list-wrong-resource",
@@ -91,14 +100,12 @@ class BigFixApp(ReferenceApp):
         self.actions: dict[int, StoredAction] = {}
         for action_id in (44, 45):
             document = _seed_document(f"action-{action_id}.xml")
-            self.actions[action_id] = StoredAction(
-                action_id, document, _title_of(document), seeded
-            )
+            self.actions[action_id] = StoredAction(action_id, document, _title_of(document), seeded)
         self.next_id = 46
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def handle(self, request: Request, handler):  # type: ignore[no-untyped-def]
+    def handle(self, request: Request, handler: Handler) -> Reply:
         if not self.authorized(request) and not self.faulty("no-auth"):
             return Reply(401, "", None, {"WWW-Authenticate": 'Basic realm="BigFix Server"'})
         return super().handle(request, handler)
@@ -123,18 +130,15 @@ class BigFixApp(ReferenceApp):
     def list_actions(self, request: Request) -> Reply:
         with self.lock:
             actions = sorted(self.actions.values(), key=lambda action: action.id)
-        if self.faulty("list-json"):
-            body = str([{"ID": action.id, "Name": action.title} for action in actions])
-            return Reply(200, body, "application/json")
         parts = [BESAPI_OPEN]
         for action in actions:
-            resource = f"{request.origin}/api/action/{action.id}"
+            identifier = f"A{action.id}" if self.faulty("list-bad-id") else str(action.id)
+            resource = f"{request.origin}/api/action/{identifier}"
             if self.faulty("list-wrong-resource"):
-                resource = f"{request.origin}/api/computer/{action.id}"
+                resource = f"{request.origin}/api/computer/{identifier}"
             modified = http_date(action.last_modified)
             if self.faulty("list-iso-time"):
                 modified = action.last_modified.isoformat()
-            identifier = f"A{action.id}" if self.faulty("list-bad-id") else str(action.id)
             parts.append(
                 f"    <Action Resource={quoteattr(resource)} LastModified={quoteattr(modified)}>\n"
                 f"        <Name>{escape(action.title)}</Name>\n"
@@ -142,7 +146,8 @@ class BigFixApp(ReferenceApp):
                 "    </Action>\n"
             )
         parts.append("</BESAPI>\n")
-        return Reply(200, "".join(parts), XML)
+        content_type = "application/json" if self.faulty("list-content-type") else XML
+        return Reply(200, "".join(parts), content_type)
 
     @route("GET", ACTION_PATH)
     def get_action(self, request: Request, action_id: str) -> Reply:

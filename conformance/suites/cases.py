@@ -16,10 +16,28 @@ from typing import Any
 from conformance.catalogue import load_all
 from conformance.paths import SUITES_DIR
 
-CASE_KEYS = {"requirement", "description", "method", "path", "query", "auth", "body",
-             "body_file", "headers", "mutating", "expect"}
-EXPECT_KEYS = {"status", "content_type", "empty_body", "xml_schema", "xml_root", "json_schema",
-               "body"}
+CASE_KEYS = {
+    "requirement",
+    "description",
+    "method",
+    "path",
+    "query",
+    "auth",
+    "body",
+    "body_file",
+    "headers",
+    "mutating",
+    "expect",
+}
+EXPECT_KEYS = {
+    "status",
+    "content_type",
+    "empty_body",
+    "xml_schema",
+    "xml_root",
+    "json_schema",
+    "body",
+}
 AUTH_MODES = ("default", "none", "wrong")
 
 

@@ -68,8 +68,9 @@ def test_documented_exchange(
         checks.expect_empty_body(response)
     if "body" in expect:
         text = checks.expect_utf8(response).strip()
-        checks.expect(text == expect["body"], f"expected body {expect['body']!r}, got "
-                      f"{text[:80]!r}", response)
+        checks.expect(
+            text == expect["body"], f"expected body {expect['body']!r}, got {text[:80]!r}", response
+        )
     if "xml_schema" in expect:
         checks.expect_xml_valid(response, expect["xml_schema"], expect.get("xml_root"))
     if "json_schema" in expect:

@@ -1,0 +1,77 @@
+"""Helpers for the suite's own tests: run the CLI as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PASSWORD_ENV = "ACTIONCONFORM_TEST_PASSWORD"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+    report_dir: Path | None
+
+    @property
+    def report(self) -> dict[str, Any]:
+        assert self.report_dir is not None
+        return json.loads((self.report_dir / "report.json").read_text(encoding="utf-8"))
+
+    def requirement(self, requirement_id: str) -> dict[str, Any]:
+        for record in self.report["requirements"]:
+            if record["id"] == requirement_id:
+                return record
+        raise KeyError(requirement_id)
+
+    def statuses(self) -> dict[str, str]:
+        return {record["id"]: record["status"] for record in self.report["requirements"]}
+
+
+def run_cli(
+    *args: str,
+    report_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    cwd: Path | None = None,
+) -> CliResult:
+    """Run ``python -m conformance ARGS`` in a subprocess, as a user's script would."""
+    command = [sys.executable, "-m", "conformance", *args]
+    if report_dir is not None:
+        command += ["--report-dir", str(report_dir)]
+    environment = {**os.environ, **(env or {})}
+    environment.pop("ACTIONCONFORM_DEBUG", None)
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, env=environment, cwd=cwd
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr, report_dir)
+
+
+def run_against(url: str, api: str, report_dir: Path, *extra: str) -> CliResult:
+    """Run the suite for one API against ``url`` with the bundled servers' credentials."""
+    return run_cli(
+        "run",
+        "--api",
+        api,
+        "--base-url",
+        url,
+        "--user",
+        "conformance",
+        "--password-env",
+        PASSWORD_ENV,
+        "--allow-mutations",
+        *extra,
+        report_dir=report_dir,
+        env={PASSWORD_ENV: "conformance"},
+    )
+
+
+def assert_no_traceback(result: CliResult) -> None:
+    assert "Traceback" not in result.stderr + result.stdout

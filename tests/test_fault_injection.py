@@ -1,0 +1,50 @@
+"""Every injected fault makes the suite fail on the requirement that names it, and no other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conformance import catalogue
+from conformance.servers import Fault, all_faults
+from tests.helpers import assert_no_traceback, run_against
+
+FAULTS = all_faults()
+
+
+@pytest.mark.parametrize(
+    ("api", "fault"), [pytest.param(api, fault, id=f"{api}:{fault.name}") for api, fault in FAULTS]
+)
+def test_fault_fails_its_requirement(
+    api: str, fault: Fault, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    url = serve(api, fault.name)
+    result = run_against(url, api, tmp_path / "report")
+    assert_no_traceback(result)
+    assert result.code == 1, f"exit {result.code}: {result.stdout}{result.stderr}"
+    record = result.requirement(fault.requirement)
+    assert record["status"] == "failed", record
+    assert record["evidence"] and record["evidence"][0]["message"]
+    failed = {rid for rid, status in result.statuses().items() if status == "failed"}
+    assert failed <= {fault.requirement, *fault.also_fails}, f"collateral failures: {failed}"
+
+
+def test_every_fault_names_a_catalogued_requirement() -> None:
+    known = catalogue.load_all()
+    for api, fault in FAULTS:
+        assert fault.requirement in known, fault
+        assert known[fault.requirement].api == api
+        for other in fault.also_fails:
+            assert other in known, other
+
+
+def test_faults_are_listed_by_the_mock_command() -> None:
+    from tests.helpers import run_cli
+
+    for api in {api for api, _ in FAULTS}:
+        result = run_cli("mock", api, "--list-faults")
+        assert result.code == 0
+        listed = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
+        assert listed == {fault.name for other, fault in FAULTS if other == api}

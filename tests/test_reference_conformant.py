@@ -1,0 +1,109 @@
+"""The suite passes the bundled reference servers, and writes the report CONTRACT.md fixes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from conformance import catalogue
+from conformance.servers import APPS
+from tests.helpers import CliResult, run_cli
+
+REPORT_FILES = ("report.json", "report.html", "junit.xml", "summary.md")
+
+
+@pytest.fixture(scope="module")
+def bundled_run(tmp_path_factory: pytest.TempPathFactory) -> CliResult:
+    return run_cli("run", report_dir=tmp_path_factory.mktemp("bundled") / "report")
+
+
+def test_bundled_run_is_conformant(bundled_run: CliResult) -> None:
+    assert bundled_run.code == 0, bundled_run.stdout + bundled_run.stderr
+    report = bundled_run.report
+    assert report["complete"] is True
+    assert report["summary"]["verdict"] == "conformant"
+    assert report["summary"]["failed"] == 0
+    assert report["target"]["bundled"] is True
+    assert report["format"] == "actionconform-report/1"
+
+
+def test_every_requirement_of_a_bundled_api_passes(bundled_run: CliResult) -> None:
+    statuses = bundled_run.statuses()
+    for api in APPS:
+        for requirement in catalogue.load_api(api):
+            expected = "untested" if requirement.untested else "passed"
+            assert statuses[requirement.id] == expected, requirement.id
+
+
+def test_report_directory_holds_every_rendering(bundled_run: CliResult) -> None:
+    assert bundled_run.report_dir is not None
+    for name in REPORT_FILES:
+        assert (bundled_run.report_dir / name).stat().st_size > 0, name
+    leftovers = [path.name for path in bundled_run.report_dir.iterdir() if path.suffix == ".tmp"]
+    assert leftovers == []
+
+
+def test_report_records_have_contract_fields(bundled_run: CliResult) -> None:
+    report = bundled_run.report
+    for key in (
+        "format",
+        "tool_version",
+        "target",
+        "apis",
+        "started_at",
+        "finished_at",
+        "complete",
+        "summary",
+        "requirements",
+    ):
+        assert key in report
+    for key in ("verdict", "passed", "failed", "expected_failures", "skipped", "untested"):
+        assert key in report["summary"]
+    record = report["requirements"][0]
+    for key in (
+        "id",
+        "api",
+        "operation",
+        "level",
+        "title",
+        "source",
+        "status",
+        "checks",
+        "evidence",
+    ):
+        assert key in record
+
+
+def test_junit_has_one_case_per_requirement(bundled_run: CliResult) -> None:
+    assert bundled_run.report_dir is not None
+    suite = ElementTree.parse(bundled_run.report_dir / "junit.xml").getroot()
+    names = [case.get("name", "").split(":")[0] for case in suite.iter("testcase")]
+    assert names == [record["id"] for record in bundled_run.report["requirements"]]
+
+
+def test_html_and_markdown_are_renderings_of_the_json(bundled_run: CliResult) -> None:
+    assert bundled_run.report_dir is not None
+    html = (bundled_run.report_dir / "report.html").read_text(encoding="utf-8")
+    markdown = (bundled_run.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert "<script" not in html and "http://" not in html.split("<body>")[0]
+    for record in bundled_run.report["requirements"]:
+        assert record["id"] in html
+    assert "conformant" in markdown.splitlines()[0]
+
+
+def test_report_json_is_the_only_source_of_counts(bundled_run: CliResult) -> None:
+    summary = bundled_run.report["summary"]
+    statuses = [record["status"] for record in bundled_run.report["requirements"]]
+    assert summary["passed"] == statuses.count("passed")
+    assert summary["untested"] == statuses.count("untested")
+    assert json.dumps(bundled_run.report)  # serialisable as is
+
+
+def test_default_report_dir_is_timestamped(tmp_path: Path) -> None:
+    result = run_cli("run", "--api", "bigfix", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    (report_dir,) = (tmp_path / "reports").iterdir()
+    assert report_dir.name.endswith("Z") and (report_dir / "report.json").exists()
