@@ -7,6 +7,9 @@ in any other pytest session it adds its options and stays out of the way.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
+import tempfile
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +22,7 @@ from conformance.auth import authorization_for
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
 from conformance.expectations import load_expectations
 from conformance.http import ApiClient, NoResponse
+from conformance.ledger import Ledger
 from conformance.profiles import load_profile
 from conformance.redact import Redactor
 from conformance.report import write_report_dir
@@ -141,6 +145,10 @@ class RunState:
         self.collect_errors = 0
         self.started_at = _now()
         self._clients: dict[str, ApiClient] = {}
+        # One ledger per process: an xdist worker removes only what it created itself.
+        ledger_dir = self.report_dir or tempfile.mkdtemp(prefix="actionconform-")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.ledger = Ledger(Path(ledger_dir) / f"ledger-{worker}.jsonl")
 
     def base_url(self, api: str) -> str:
         if self.target.base_url:
@@ -162,6 +170,23 @@ class RunState:
                 allow_mutations=self.target.allow_mutations or self.target.bundled,
             )
         return self._clients[api]
+
+    def cleanup(self) -> list[str]:
+        """Remove every object this run created and has not removed; returns what is left."""
+        left: list[str] = []
+        for entry in self.ledger.open_entries():
+            assert entry.method and entry.path
+            try:
+                response = self.client(entry.api).request(entry.method, entry.path)
+            except NoResponse as exc:
+                left.append(f"{entry.description}: {exc}")
+                continue
+            if response.status < 300 or response.status == 404:
+                self.ledger.removed(entry)
+            else:
+                answer = f"{entry.method} {entry.path} -> {response.status}"
+                left.append(f"{entry.description}: {answer}")
+        return left
 
     def report(self, complete: bool, finished: bool) -> dict[str, Any]:
         by_requirement: dict[str, list[CaseResult]] = {}
@@ -318,7 +343,7 @@ _LOG_STATE: RunState | None = None
 def pytest_sessionstart(session: pytest.Session) -> None:
     global _LOG_STATE
     state = state_of(session.config)
-    if state is None or not state.is_controller:
+    if state is None or not state.is_controller or session.config.option.collectonly:
         return
     _LOG_STATE = state
     state.write(complete=False, finished=False)
@@ -327,7 +352,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _LOG_STATE
     state = state_of(session.config)
-    if state is None or not state.is_controller:
+    if state is None or session.config.option.collectonly:
+        return
+    for problem in state.cleanup():
+        sys.stderr.write(f"conformance: cleanup left an object behind: {problem}\n")
+    if not state.is_controller:
         return
     _LOG_STATE = None
     broken = state.collect_errors > 0 or exitstatus in (
@@ -387,6 +416,12 @@ def target(conformance_state: RunState) -> Target:
 def api_client(conformance_state: RunState) -> Callable[[str], ApiClient]:
     """``api_client("bigfix")``: the client for one API's server."""
     return conformance_state.client
+
+
+@pytest.fixture(scope="session")
+def ledger(conformance_state: RunState) -> Ledger:
+    """Record objects before creating them; the run removes them at the end."""
+    return conformance_state.ledger
 
 
 @pytest.fixture(scope="session")

@@ -75,3 +75,11 @@ def run_against(url: str, api: str, report_dir: Path, *extra: str) -> CliResult:
 
 def assert_no_traceback(result: CliResult) -> None:
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def shared_dir() -> Path:
+    """The ../shared folder beside the checkout (override with ACTIONCONFORM_SHARED)."""
+    override = os.environ.get("ACTIONCONFORM_SHARED")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[1].parent / "shared"

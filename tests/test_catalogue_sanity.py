@@ -1,0 +1,118 @@
+"""The suite checks itself: catalogue, cases, tests and faults agree with each other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from conformance import catalogue
+from conformance.paths import SCHEMAS_DIR, SUITES_DIR
+from conformance.servers import all_faults
+from conformance.suites.cases import load_cases
+
+VENDOR_PAGES = {
+    "bigfix-rest-api-action.md",
+    "nexthink-act-api-v2-classic.md",
+    "redis-enterprise-actions.md",
+    "redis-enterprise-cluster-actions.md",
+    "fleet-execute-action.md",
+    "NOTES.md",
+}
+
+
+@pytest.fixture(scope="module")
+def collected_requirements() -> Counter[str]:
+    """Requirement IDs named by the suite's collected test items (plugin's view)."""
+    script = (
+        "import sys, pytest\n"
+        "ids = []\n"
+        "class Grab:\n"
+        "    def pytest_collection_finish(self, session):\n"
+        "        for item in session.items:\n"
+        "            ids.extend(m.args[0] for m in item.iter_markers('requirement'))\n"
+        "code = pytest.main(['--collect-only', '-p', 'no:terminal', '--pyargs',\n"
+        "    'conformance.suites', '-c', sys.argv[1], '--rootdir', sys.argv[2]],\n"
+        "    plugins=[Grab()])\n"
+        "print('\\n'.join(ids))\n"
+        "sys.exit(int(code))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(SUITES_DIR / "pytest.ini"), str(SUITES_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return Counter(line for line in completed.stdout.splitlines() if line.strip())
+
+
+def test_catalogue_loads_without_duplicates() -> None:
+    assert catalogue.load_all()
+
+
+def test_every_requirement_has_a_test(collected_requirements: Counter[str]) -> None:
+    untested = [
+        requirement.id
+        for requirement in catalogue.load_all().values()
+        if not requirement.untested and requirement.id not in collected_requirements
+    ]
+    assert untested == []
+
+
+def test_every_test_names_a_known_requirement(collected_requirements: Counter[str]) -> None:
+    unknown = set(collected_requirements) - set(catalogue.load_all())
+    assert unknown == set()
+
+
+def test_every_source_names_a_vendor_page_and_a_quote() -> None:
+    for requirement in catalogue.load_all().values():
+        assert requirement.page in VENDOR_PAGES, requirement.id
+        assert len(requirement.quote) >= 10, requirement.id
+
+
+def test_every_requirement_id_starts_with_its_api() -> None:
+    prefixes = {
+        "bigfix": "BIGFIX-",
+        "nexthink": "NEXTHINK-",
+        "redis-enterprise": "REDIS-",
+        "edgeiq": "EDGEIQ-",
+    }
+    for requirement in catalogue.load_all().values():
+        assert requirement.id.startswith(prefixes[requirement.api]), requirement.id
+
+
+def test_cases_load_and_name_schemas_that_exist() -> None:
+    for case in load_cases():
+        for key in ("xml_schema", "json_schema"):
+            if key in case.expect:
+                assert (SCHEMAS_DIR / case.expect[key]).is_file(), case.id
+
+
+def test_case_descriptions_are_unique_per_requirement() -> None:
+    keys = Counter((case.requirement, case.description) for case in load_cases())
+    assert [key for key, count in keys.items() if count > 1] == []
+
+
+def test_every_fault_breaks_a_catalogued_requirement_of_its_api() -> None:
+    known = catalogue.load_all()
+    for api, fault in all_faults():
+        assert known[fault.requirement].api == api, fault.name
+
+
+def test_requirement_quotes_are_verbatim_in_vendor_pages() -> None:
+    """Docs drift: a quote that no longer appears in its page is a changed requirement."""
+    from tests.helpers import shared_dir
+
+    docs = shared_dir() / "vendor-docs"
+    if not docs.is_dir():
+        pytest.skip(f"vendor docs not found at {docs}")
+    pages = {path.name: path.read_text(encoding="utf-8") for path in docs.glob("*.md")}
+    squash = " ".join
+    for requirement in catalogue.load_all().values():
+        page = squash(pages[requirement.page].split())
+        quote = squash(requirement.quote.replace("...", "\0").split())
+        for fragment in quote.split("\0"):
+            assert fragment.strip() in page, f"{requirement.id}: {fragment.strip()!r}"
