@@ -17,6 +17,8 @@ def basic(username: str, password: str) -> str:
 def authorization_for(api: str, target: Target) -> str | None:
     """The header the target's credentials give for ``api`` (bundled servers: built-in ones)."""
     if target.bundled:
+        if api in TOKEN_APIS:
+            return "conformance-token"  # the bundled EdgeIQ server's token
         return basic(BUNDLED_USER, BUNDLED_PASSWORD)
     if api in TOKEN_APIS:
         return target.token

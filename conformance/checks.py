@@ -140,3 +140,20 @@ def expect_rfc1123(value: str | None, what: str, response: Response) -> None:
             "(like 'Tue, 19 Mar 2013 21:23:10 +0000')",
             response,
         )
+
+
+def expect_plain_text_message(response: Response) -> str:
+    """A non-empty ``text/plain`` body (an error message meant for people); returns it."""
+    expect_content_type(response, "text/plain")
+    text = expect_utf8(response).strip()
+    if not text:
+        raise fail("expected a plain-text message, got an empty body", response)
+    return text
+
+
+def expect_header_matches(response: Response, name: str, pattern: str) -> str:
+    """A header whose value matches the regular expression ``pattern``; returns the value."""
+    value = response.headers.get(name)
+    if value is None or re.search(pattern, value) is None:
+        raise fail(f"expected header {name} matching {pattern!r}, got {value!r}", response)
+    return value

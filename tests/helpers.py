@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 PASSWORD_ENV = "ACTIONCONFORM_TEST_PASSWORD"
+TOKEN_ENV = "ACTIONCONFORM_TEST_TOKEN"
 
 
 @dataclass
@@ -66,10 +67,12 @@ def run_against(url: str, api: str, report_dir: Path, *extra: str) -> CliResult:
         "conformance",
         "--password-env",
         PASSWORD_ENV,
+        "--token-env",
+        TOKEN_ENV,
         "--allow-mutations",
         *extra,
         report_dir=report_dir,
-        env={PASSWORD_ENV: "conformance"},
+        env={PASSWORD_ENV: "conformance", TOKEN_ENV: "conformance-token"},
     )
 
 

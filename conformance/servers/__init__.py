@@ -11,6 +11,9 @@ from conformance.servers.base import Fault, ReferenceApp, ReferenceServer
 
 APPS: dict[str, str] = {
     "bigfix": "conformance.servers.bigfix:BigFixApp",
+    "edgeiq": "conformance.servers.edgeiq:EdgeIQApp",
+    "nexthink": "conformance.servers.nexthink:NexthinkApp",
+    "redis-enterprise": "conformance.servers.redis_enterprise:RedisEnterpriseApp",
 }
 
 __all__ = ["APPS", "Fault", "ReferenceApp", "ReferenceServer", "all_faults", "app_class"]

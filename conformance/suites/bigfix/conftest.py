@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from conformance.http import ApiClient
+from conformance.suites.bigfix.bodies import SafeTargets
 from conformance.suites.bigfix.context import make_context
 from conformance.suites.context import Context
+from conformance.target import Target
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +22,9 @@ def bigfix(api_client: Callable[[str], ApiClient]) -> ApiClient:
 @pytest.fixture(scope="session")
 def bigfix_context(bigfix: ApiClient, fixtures: dict[str, Any]) -> Context:
     return make_context(bigfix, fixtures)
+
+
+@pytest.fixture(scope="session")
+def safe_targets(fixtures: dict[str, Any], target: Target) -> SafeTargets:
+    """Where actions the suite creates may point: nowhere, or the named test computers."""
+    return SafeTargets.from_fixtures(fixtures, bundled=target.bundled)

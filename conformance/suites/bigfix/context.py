@@ -1,16 +1,26 @@
-"""Values BigFix case paths may name: ``{action_id}``, ``{missing_action_id}``."""
+"""Values BigFix case paths may name, discovered read-only on first use (or skipped).
+
+``{action_id}`` the first listed action; ``{missing_action_id}`` one that does not exist;
+``{status_action_id}`` a listed action whose status shows computers (else the first);
+``{download_action_id}`` and ``{download_index}`` a listed action with downloads and one of its
+downloads (a COMPLETED one when there is one: retrying it changes nothing);
+``{missing_download_index}`` an index that action does not have.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from conformance import checks
 from conformance.http import ApiClient
 from conformance.suites.context import Context
 
 DEFAULT_MISSING_ACTION_ID = "999999999"
+SCAN_LIMIT = 20  # listed actions inspected when looking for one with computers or downloads
 
 
 def listed_action_ids(client: ApiClient) -> list[str]:
@@ -25,12 +35,38 @@ def listed_action_ids(client: ApiClient) -> list[str]:
     return [element.text.strip() for element in root.iterfind("./Action/ID") if element.text]
 
 
+def _xml(client: ApiClient, path: str) -> etree._Element | None:
+    response = client.request("GET", path)
+    if response.status != 200:
+        return None
+    try:
+        return checks.parse_xml(response)
+    except checks.CheckFailure:
+        return None
+
+
+def download_indexes(root: etree._Element | None) -> list[tuple[str, str]]:
+    """(Index, State) of every ActionDownload in a downloads answer."""
+    if root is None:
+        return []
+    return [
+        (
+            (item.findtext("DownloadRequestTarget/Index") or "").strip(),
+            (item.findtext("Status/State") or "").strip(),
+        )
+        for item in root.iter("ActionDownload")
+    ]
+
+
 def make_context(client: ApiClient, fixtures: dict[str, Any]) -> Context:
+    @cache
+    def numeric_ids() -> tuple[str, ...]:
+        return tuple(value for value in listed_action_ids(client) if value.isdigit())
+
     def action_id() -> str:
-        ids = [value for value in listed_action_ids(client) if value.isdigit()]
-        if not ids:
+        if not numeric_ids():
             pytest.skip("the server lists no action with a numeric ID to read")
-        return ids[0]
+        return numeric_ids()[0]
 
     def missing_action_id() -> str:
         if "missing_action_id" in fixtures:
@@ -39,4 +75,40 @@ def make_context(client: ApiClient, fixtures: dict[str, Any]) -> Context:
             pytest.skip("action 999999999 exists; set [fixtures] missing_action_id")
         return DEFAULT_MISSING_ACTION_ID
 
-    return Context({"action_id": action_id, "missing_action_id": missing_action_id})
+    def status_action_id() -> str:
+        for identifier in numeric_ids()[:SCAN_LIMIT]:
+            root = _xml(client, f"/api/action/{identifier}/status")
+            if root is not None and root.find("./ActionResults/Computer") is not None:
+                return identifier
+        return action_id()
+
+    @cache
+    def with_downloads() -> tuple[str, str]:
+        fallback: tuple[str, str] | None = None
+        for identifier in numeric_ids()[:SCAN_LIMIT]:
+            downloads = download_indexes(_xml(client, f"/api/action/{identifier}/downloads"))
+            completed = [index for index, state in downloads if state == "COMPLETED"]
+            if completed and completed[0].isdigit():
+                return identifier, completed[0]
+            if downloads and downloads[0][0].isdigit() and fallback is None:
+                fallback = identifier, downloads[0][0]
+        if fallback is None:
+            pytest.skip(f"none of the first {SCAN_LIMIT} listed actions has downloads")
+        return fallback
+
+    def missing_download_index() -> str:
+        identifier = with_downloads()[0]
+        root = _xml(client, f"/api/action/{identifier}/downloads")
+        indexes = [int(index) for index, _ in download_indexes(root) if index.isdigit()]
+        return str(max(indexes, default=0) + 1000)
+
+    return Context(
+        {
+            "action_id": action_id,
+            "missing_action_id": missing_action_id,
+            "status_action_id": status_action_id,
+            "download_action_id": lambda: with_downloads()[0],
+            "download_index": lambda: with_downloads()[1],
+            "missing_download_index": missing_download_index,
+        }
+    )

@@ -1,0 +1,374 @@
+"""Reference server for EdgeIQ "Execute Fleet Action" and the bulk responses that track it.
+
+Paths are relative to the base URL (``https://api.edgeiq.io/api/v1/platform`` for the real
+service). Authentication is the raw token in ``Authorization`` (no scheme). State lives in
+``EdgeIQApp.fleets`` and ``EdgeIQApp.bulk_responses``; ``FAULTS`` breaks one documented
+behaviour each, named after the requirement it breaks.
+
+The JSON names of the heartbeat period and values and of the send_configuration fields are not
+published; the app takes them as ``fields`` (defaults: the key itself, as in CONTRACT.md).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Request, route
+
+JSON = "application/json"
+BUNDLED_TOKEN = "conformance-token"
+ACTIONS = ("issue_command", "send_configuration", "add_tags", "add_metadata", "update_heartbeat")
+FIELD_KEYS = (
+    "heartbeat_period",
+    "heartbeat_values",
+    "configuration_id",
+    "setting_id",
+    "setting_version",
+    "command_id",
+)
+SEEDED_FLEET_ID = "5f3c0a9e2b1d4c6e8f7a0b1c"
+SEEDED_COMMAND_ID = "5f3c0a9e2b1d4c6e8f7a0c01"
+SEEDED_CONFIGURATION_ID = "5f3c0a9e2b1d4c6e8f7a0d01"
+SEEDED_SETTING_ID = "5f3c0a9e2b1d4c6e8f7a0e01"
+
+FAULTS: dict[str, Fault] = {
+    fault.name: fault
+    for fault in (
+        Fault("no-auth", "EDGEIQ-AUTH-401", "answers requests that carry no valid token"),
+        Fault(
+            "auth-body-wording",
+            "EDGEIQ-AUTH-401-BODY",
+            "a 401 body says 'Invalid credentials' instead of 'Not authorized'",
+        ),
+        Fault(
+            "malformed-500",
+            "EDGEIQ-FLEET-ACTIONS-POST-MALFORMED",
+            "a body that is not JSON crashes the handler (500)",
+        ),
+        Fault(
+            "action-missing-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-ACTION-REQUIRED",
+            "a body without action is accepted (202)",
+        ),
+        Fault(
+            "action-enum-unchecked",
+            "EDGEIQ-FLEET-ACTIONS-POST-ACTION-ENUM",
+            "an action outside the enum is accepted (202)",
+        ),
+        Fault(
+            "issue-command-empty",
+            "EDGEIQ-FLEET-ACTIONS-POST-ISSUE-COMMAND-REQUIRED",
+            "issue_command with neither command_id nor gateway_command is accepted",
+        ),
+        Fault(
+            "command-both-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-COMMAND-EXCLUSIVE",
+            "command_id together with gateway_command is accepted (gateway_command wins)",
+        ),
+        Fault(
+            "tags-missing-500",
+            "EDGEIQ-FLEET-ACTIONS-POST-TAGS-REQUIRED",
+            "add_tags without tags crashes the handler (500)",
+        ),
+        Fault(
+            "metadata-missing-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-METADATA-REQUIRED",
+            "add_metadata without metadata is accepted",
+        ),
+        Fault(
+            "setting-id-unchecked",
+            "EDGEIQ-FLEET-ACTIONS-POST-SEND-CONFIGURATION-REQUIRED",
+            "send_configuration without the setting ID is accepted (the other two are checked)",
+        ),
+        Fault(
+            "heartbeat-zero-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-HEARTBEAT-MIN",
+            "a heartbeat period of 0 is accepted (the check is 'not negative')",
+        ),
+        Fault(
+            "heartbeat-one-rejected",
+            "EDGEIQ-FLEET-ACTIONS-POST-HEARTBEAT-MIN",
+            "a heartbeat period of 1 is refused (the check is 'greater than 1')",
+        ),
+        Fault(
+            "tags-string-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-TYPES",
+            "tags given as one string instead of an array is accepted",
+        ),
+        Fault(
+            "heartbeat-bool-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-TYPES",
+            "a JSON boolean is taken as an integer heartbeat period (true = 1)",
+        ),
+        Fault(
+            "unknown-fleet-accepted",
+            "EDGEIQ-FLEET-ACTIONS-POST-404",
+            "an action on an unknown fleet is accepted on zero devices",
+        ),
+        Fault(
+            "setting-version-required",
+            "EDGEIQ-FLEET-ACTIONS-POST-ACCEPTED",
+            "send_configuration without the setting version is refused (it defaults to 0)",
+        ),
+        Fault(
+            "no-bulk-response-id",
+            "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
+            "the accepted answer names the bulk response 'id' instead of 'bulk_response_id'",
+        ),
+        Fault(
+            "bulk-response-lost",
+            "EDGEIQ-BULK-RESPONSE-GET",
+            "a bulk_response_id just returned answers 404",
+        ),
+    )
+}
+
+
+class Invalid(Exception):
+    """The body breaks a documented rule: 400 with this message."""
+
+
+@dataclass
+class Fleet:
+    """A fleet and what executed actions left on its devices."""
+
+    id: str
+    name: str
+    device_ids: list[str]
+    tags: set[str] = field(default_factory=set)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    heartbeat_period: int | None = None
+
+
+@dataclass
+class BulkResponse:
+    """One executed fleet action; its status moves from enqueued to success when read."""
+
+    id: str
+    fleet_id: str
+    action: str
+    total: int
+    status: str = "enqueued"
+    reads: int = 0
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "_id": self.id,
+            "bulk_response_id": self.id,
+            "fleet_id": self.fleet_id,
+            "action": self.action,
+            "status": self.status,
+            "total": self.total,
+            "successes": self.total if self.status == "success" else 0,
+            "failures": 0,
+        }
+
+
+def _json(status: int, document: object) -> Reply:
+    return Reply(status, json.dumps(document), JSON)
+
+
+def _present(body: Mapping[str, Any], name: str) -> bool:
+    """A key counts as given unless it is absent or null."""
+    return body.get(name) is not None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+class EdgeIQApp(ReferenceApp):
+    API = "edgeiq"
+    FAULTS = FAULTS
+
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        fields: Mapping[str, str] | None = None,
+        token: str = BUNDLED_TOKEN,
+    ) -> None:
+        super().__init__(fault)
+        unknown = set(fields or {}) - set(FIELD_KEYS)
+        if unknown:
+            raise ValueError(f"unknown field key(s) {sorted(unknown)}")
+        self.names = {key: (fields or {}).get(key, key) for key in FIELD_KEYS}
+        self.token = token
+        devices = [f"actionconform-device-{index}" for index in range(1, 4)]
+        self.fleets = {SEEDED_FLEET_ID: Fleet(SEEDED_FLEET_ID, "actionconform test fleet", devices)}
+        self.bulk_responses: dict[str, BulkResponse] = {}
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def authorized(self, request: Request) -> bool:
+        return request.header("Authorization") == self.token
+
+    def handle(self, request: Request, handler: Handler) -> Reply:
+        if not self.authorized(request) and not self.faulty("no-auth"):
+            message = (
+                "Invalid credentials" if self.faulty("auth-body-wording") else "Not authorized"
+            )
+            return _json(401, {"message": message})
+        return super().handle(request, handler)
+
+    def not_found(self, request: Request) -> Reply:
+        return _json(404, {"message": "The item you were looking for does not exist"})
+
+    # -- validation ------------------------------------------------------------------------
+
+    def parse(self, body: bytes) -> dict[str, Any]:
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            if self.faulty("malformed-500"):
+                raise
+            raise Invalid("the body is not JSON") from None
+        if not isinstance(document, dict):
+            raise Invalid("the body must be a JSON object")
+        return document
+
+    def check_types(self, body: Mapping[str, Any]) -> None:
+        names = self.names
+        strings = ["command_id", "gateway_command", names["configuration_id"], names["setting_id"]]
+        strings.append(names["command_id"])
+        for name in strings:
+            if _present(body, name) and not isinstance(body[name], str):
+                raise Invalid(f"{name} must be a string")
+        tags = body.get("tags")
+        tags_ok = _is_strings(tags) or (
+            self.faulty("tags-string-accepted") and isinstance(tags, str)
+        )
+        if tags is not None and not tags_ok:
+            raise Invalid("tags must be an array of strings")
+        if _present(body, "metadata") and not isinstance(body["metadata"], dict):
+            raise Invalid("metadata must be an object")
+        if _present(body, names["heartbeat_values"]) and not _is_strings(
+            body[names["heartbeat_values"]]
+        ):
+            raise Invalid(f"{names['heartbeat_values']} must be an array of strings")
+        period = body.get(names["heartbeat_period"])
+        period_ok = _is_int(period) or (
+            self.faulty("heartbeat-bool-accepted") and isinstance(period, bool)
+        )
+        if period is not None and not period_ok:
+            raise Invalid(f"{names['heartbeat_period']} must be an integer")
+        version = body.get(names["setting_version"])
+        if version is not None and not _is_int(version):
+            raise Invalid(f"{names['setting_version']} must be an integer")
+
+    def validate(self, body: Mapping[str, Any]) -> str:
+        """The action a valid body asks for; raises ``Invalid`` for any documented rule broken."""
+        names = self.names
+        action = body.get("action")
+        if action is None:
+            if self.faulty("action-missing-accepted"):
+                return "add_tags"
+            raise Invalid("action is required")
+        if action not in ACTIONS:
+            if self.faulty("action-enum-unchecked") and isinstance(action, str):
+                return action
+            raise Invalid(f"action must be one of {', '.join(ACTIONS)}")
+        self.check_types(body)
+        both = _present(body, "command_id") and _present(body, "gateway_command")
+        if both and not self.faulty("command-both-accepted"):
+            raise Invalid("command_id and gateway_command are mutually exclusive")
+        if action == "issue_command":
+            neither = not (_present(body, "command_id") or _present(body, "gateway_command"))
+            if neither and not self.faulty("issue-command-empty"):
+                raise Invalid("issue_command needs command_id or gateway_command")
+        elif action == "add_tags" and not _present(body, "tags"):
+            if self.faulty("tags-missing-500"):
+                raise RuntimeError("tags is None")
+            raise Invalid("add_tags needs tags")
+        elif action == "add_metadata" and not _present(body, "metadata"):
+            if not self.faulty("metadata-missing-accepted"):
+                raise Invalid("add_metadata needs metadata")
+        elif action == "send_configuration":
+            required = ["configuration_id", "setting_id", "command_id"]
+            if self.faulty("setting-id-unchecked"):
+                required.remove("setting_id")
+            if self.faulty("setting-version-required"):
+                required.append("setting_version")
+            for key in required:
+                if not _present(body, names[key]):
+                    raise Invalid(f"send_configuration needs {names[key]}")
+        elif action == "update_heartbeat" and _present(body, names["heartbeat_period"]):
+            period = body[names["heartbeat_period"]]
+            lowest = 0 if self.faulty("heartbeat-zero-accepted") else 1
+            if self.faulty("heartbeat-one-rejected"):
+                lowest = 2
+            if period < lowest:
+                raise Invalid(f"{names['heartbeat_period']} must be at least 1")
+        return str(action)
+
+    # -- effects ---------------------------------------------------------------------------
+
+    def apply(self, fleet: Fleet, action: str, body: Mapping[str, Any]) -> None:
+        if action == "add_tags" and isinstance(body.get("tags"), list):
+            fleet.tags.update(body["tags"])
+        elif action == "add_metadata":
+            fleet.metadata.update(body.get("metadata") or {})
+        elif action == "update_heartbeat" and _present(body, self.names["heartbeat_period"]):
+            fleet.heartbeat_period = int(body[self.names["heartbeat_period"]])
+
+    # -- routes ----------------------------------------------------------------------------
+
+    @route("GET", r"/fleets")
+    def list_fleets(self, request: Request) -> Reply:
+        with self.lock:
+            fleets = [{"_id": fleet.id, "name": fleet.name} for fleet in self.fleets.values()]
+        return _json(200, fleets)
+
+    @route("GET", r"/actionconform/fixtures")
+    def offered_fixtures(self, request: Request) -> Reply:
+        """Not EdgeIQ: lets the suite find this server's objects when no target file names them."""
+        return _json(
+            200,
+            {
+                "fleet_id": SEEDED_FLEET_ID,
+                "command_id": SEEDED_COMMAND_ID,
+                "configuration_id": SEEDED_CONFIGURATION_ID,
+                "setting_id": SEEDED_SETTING_ID,
+            },
+        )
+
+    @route("POST", r"/fleets/(?P<fleet_id>[^/]+)/actions")
+    def execute(self, request: Request, fleet_id: str) -> Reply:
+        fleet = self.fleets.get(fleet_id)
+        if fleet is None and not self.faulty("unknown-fleet-accepted"):
+            return self.not_found(request)
+        try:
+            body = self.parse(request.body)
+            action = self.validate(body)
+        except Invalid as problem:
+            return _json(400, {"message": str(problem)})
+        with self.lock:
+            if fleet is not None:
+                self.apply(fleet, action, body)
+            bulk = BulkResponse(
+                secrets.token_hex(12), fleet_id, action, len(fleet.device_ids) if fleet else 0
+            )
+            self.bulk_responses[bulk.id] = bulk
+        document: dict[str, Any] = {"bulk_response_id": bulk.id, "status": bulk.status}
+        if self.faulty("no-bulk-response-id"):
+            document = {"id": bulk.id, "status": bulk.status}
+        return _json(202, document)
+
+    @route("GET", r"/bulk_responses/(?P<bulk_response_id>[^/]+)")
+    def read_bulk_response(self, request: Request, bulk_response_id: str) -> Reply:
+        with self.lock:
+            bulk = self.bulk_responses.get(bulk_response_id)
+            if bulk is None or self.faulty("bulk-response-lost"):
+                return self.not_found(request)
+            bulk.reads += 1
+            if bulk.reads > 1:
+                bulk.status = "success"
+            return _json(200, bulk.document())

@@ -1,0 +1,473 @@
+"""Reference server for the Redis Enterprise Software REST API actions requests.
+
+``GET /v1/actions[/{uid}]`` serves a seeded snapshot shaped like the corpus (doc examples and a
+real capture). ``/v1/cluster/actions[/{action}]`` is stateful: a started ``change_master`` is
+queued, runs for ``RUN_SECONDS`` and completes; a second start while it runs is a 409; a new
+start removes the previous result; DELETE cancels a running action or removes a finished one's
+status. Faults are in ``FAULTS``: one documented behaviour each, named after the requirement it
+breaks. ``STRICT_FAULTS`` break SHOULD requirements, which fail a run only with ``--strict``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Request, route
+
+JSON = "application/json"
+CLUSTER_ACTIONS = ("change_master",)  # the one cluster action NOTES.md documents
+NODES = ("1", "2", "3")
+IN_PROGRESS = ("queued", "starting", "running", "cancelling")
+QUEUED_SECONDS = 0.05
+RUN_SECONDS = 0.6
+
+FAULTS: dict[str, Fault] = {
+    fault.name: fault
+    for fault in (
+        Fault("no-auth", "REDIS-AUTH-401", "answers requests that carry no credentials"),
+        Fault(
+            "error-text-body",
+            "REDIS-ERROR-BODY",
+            "error answers carry a text/plain 'Not Found' style body instead of the JSON envelope",
+        ),
+        Fault(
+            "list-content-type",
+            "REDIS-ACTIONS-GET-JSON",
+            "GET /v1/actions labels its body text/plain",
+        ),
+        Fault(
+            "list-no-state-machines",
+            "REDIS-ACTIONS-GET-SHAPE",
+            "GET /v1/actions leaves out the state-machines array",
+        ),
+        Fault(
+            "list-missing-progress",
+            "REDIS-ACTIONS-GET-FIELDS",
+            "a listed action has no progress attribute",
+            also_fails=("REDIS-ACTIONS-GET-SCHEMA",),  # action.schema.json requires progress
+        ),
+        Fault(
+            "list-bad-status",
+            "REDIS-ACTIONS-GET-STATUS",
+            "a listed action's status is 'done', which is not a documented status",
+            also_fails=("REDIS-ACTIONS-GET-SCHEMA",),  # the schema holds the status enum
+        ),
+        Fault(
+            "list-progress-over",
+            "REDIS-ACTIONS-PROGRESS-RANGE",
+            "a listed action reports progress 150",
+            also_fails=("REDIS-ACTIONS-GET-SCHEMA",),  # the schema bounds progress too
+        ),
+        Fault(
+            "list-error-code",
+            "REDIS-ACTIONS-GET-SCHEMA",
+            "a failed action carries error_code 'disk_full', which is not documented",
+        ),
+        Fault(
+            "sm-heartbeat-string",
+            "REDIS-ACTIONS-GET-STATE-MACHINES",
+            "state-machine heartbeats are strings instead of epoch-second integers",
+        ),
+        Fault(
+            "action-content-type",
+            "REDIS-ACTION-GET-JSON",
+            "GET /v1/actions/{uid} labels its body text/html",
+        ),
+        Fault(
+            "action-missing-status",
+            "REDIS-ACTION-GET-FIELDS",
+            "a fetched action has no status attribute",
+            also_fails=("REDIS-ACTION-GET-SCHEMA",),  # action.schema.json requires status
+        ),
+        Fault(
+            "action-progress-over",
+            "REDIS-ACTION-GET-SCHEMA",
+            "a fetched action reports progress 101",
+        ),
+        Fault(
+            "action-wrong-uid",
+            "REDIS-ACTION-GET-UID",
+            "every known uid answers with the first listed action",
+        ),
+        Fault(
+            "unknown-uid-200",
+            "REDIS-ACTION-GET-404",
+            "an unknown uid answers 200 with a queued placeholder action",
+        ),
+        Fault(
+            "cluster-list-content-type",
+            "REDIS-CLUSTER-ACTIONS-GET-JSON",
+            "GET /v1/cluster/actions labels its body text/plain",
+        ),
+        Fault(
+            "cluster-list-no-progress",
+            "REDIS-CLUSTER-ACTIONS-GET-SCHEMA",
+            "listed cluster actions have no progress attribute",
+        ),
+        Fault(
+            "cluster-action-content-type",
+            "REDIS-CLUSTER-ACTION-GET-JSON",
+            "GET /v1/cluster/actions/{action} labels its body text/html",
+        ),
+        Fault(
+            "cluster-action-progress-over",
+            "REDIS-CLUSTER-ACTION-GET-SCHEMA",
+            "GET /v1/cluster/actions/{action} reports progress 120",
+        ),
+        Fault(
+            "cluster-action-wrong-name",
+            "REDIS-CLUSTER-ACTION-GET-NAME",
+            "a cluster action is named 'action_name' (the doc placeholder), not as asked",
+        ),
+        Fault(
+            "cluster-unknown-200",
+            "REDIS-CLUSTER-ACTION-GET-404",
+            "an unknown cluster action answers 200 with a queued placeholder",
+        ),
+        Fault(
+            "post-202",
+            "REDIS-CLUSTER-ACTION-POST-200",
+            "a started cluster action answers 202 instead of 200",
+        ),
+        Fault(
+            "no-conflict",
+            "REDIS-CLUSTER-ACTION-POST-409",
+            "a second start while the action runs restarts it instead of answering 409",
+        ),
+        Fault(
+            "keep-previous",
+            "REDIS-CLUSTER-ACTION-POST-REPLACES",
+            "a new start keeps the previous result listed beside the new one",
+        ),
+        Fault(
+            "unknown-action-200",
+            "REDIS-CLUSTER-ACTION-POST-400-ACTION",
+            "POST of an unknown cluster action answers 200",
+        ),
+        Fault(
+            "bad-content-accepted",
+            "REDIS-CLUSTER-ACTION-POST-400-CONTENT",
+            "a body that is not a JSON object is ignored and the action starts",
+        ),
+        Fault(
+            "content-type-ignored",
+            "REDIS-CONTENT-TYPE-400",
+            "a POST without Content-Type: application/json is accepted",
+        ),
+        Fault(
+            "cancel-refused",
+            "REDIS-CLUSTER-ACTION-DELETE-200",
+            "DELETE of a running cluster action answers 409",
+        ),
+        Fault(
+            "delete-keeps-status",
+            "REDIS-CLUSTER-ACTION-DELETE-REMOVES",
+            "DELETE of a finished cluster action answers 200 but keeps its status",
+        ),
+        Fault(
+            "delete-unknown-200",
+            "REDIS-CLUSTER-ACTION-DELETE-404",
+            "DELETE of an unknown cluster action answers 200",
+        ),
+    )
+}
+
+# Faults on SHOULD requirements: a run fails on them only with --strict, so the generic fault
+# test (which expects exit 1 without --strict) cannot run them; tests/test_redis_faults.py does.
+STRICT_FAULTS: dict[str, Fault] = {
+    fault.name: fault
+    for fault in (
+        Fault(
+            "progress-string",
+            "REDIS-ACTIONS-PROGRESS-NUMBER",
+            'progress is sent as a numeric string ("100"), as real 7.4 servers do',
+        ),
+    )
+}
+
+# Shaped like the corpus: redis/docs examples (actions, state machines) and the real capture
+# live_GET_v1_actions.json (string node_uid and creation_time, a state machine without progress).
+# Progress is a JSON number here: the bundled server follows REDIS-ACTIONS-PROGRESS-NUMBER.
+SEED_ACTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "action_uid": "159ca2f8-7bf3-4cda-97e8-4eb560665c28",
+        "creation_time": "1650378870",
+        "name": "retry_bdb",
+        "node_uid": "2",
+        "progress": 100,
+        "status": "completed",
+        "task_id": "159ca2f8-7bf3-4cda-97e8-4eb560665c28",
+    },
+    {
+        "action_uid": "661697c5-c747-41bd-ab81-ffc8fd13c494",
+        "creation_time": "1650378871",
+        "name": "retry_bdb",
+        "node_uid": "1",
+        "progress": 100,
+        "status": "completed",
+        "task_id": "661697c5-c747-41bd-ab81-ffc8fd13c494",
+    },
+    {
+        "action_uid": "8fc32a11-4688-4057-9237-cd77fccd726f",
+        "creation_time": "1760400087",
+        "error_code": "insufficient_resources",
+        "error_message": "not enough memory on node 3 to host the shard",
+        "name": "retry_bdb",
+        "node_uid": "3",
+        "progress": 40.5,
+        "status": "failed",
+        "task_id": "8fc32a11-4688-4057-9237-cd77fccd726f",
+    },
+)
+SEED_STATE_MACHINES: tuple[dict[str, Any], ...] = (
+    {
+        "action_uid": "a10586b1-60bc-428e-9bc6-392eb5f0d8ae",
+        "heartbeat": 1650378874,
+        "name": "SMCreateBDB",
+        "object_name": "bdb:1",
+        "progress": 100,
+        "status": "completed",
+    },
+    {
+        "action_uid": "04d7b6ea-f377-4d40-9b23-9a8f291988df",
+        "heartbeat": 1760400082,
+        "name": "SMCreateBDB",
+        "object_name": "bdb:2",
+        "status": "completed",
+    },
+    {
+        "action_uid": "8afc7f70-f3ae-4244-a5e9-5133e78b2e97",
+        "heartbeat": 1703067908,
+        "name": "SMUpdateBDB",
+        "object_name": "bdb:1",
+        "pending_ops": {},
+        "progress": 50.0,
+        "state": "proxy_policy",
+        "status": "active",
+    },
+)
+SEED_CLUSTER_ACTION_UID = "3c2f8a1e-6b1d-4f0e-9a57-2d8e4b7c1f90"
+
+
+@dataclass
+class ClusterRun:
+    """One instance of a cluster action; its status follows the clock."""
+
+    name: str
+    action_uid: str
+    started: float
+    details: dict[str, Any] = field(default_factory=dict)
+    cancelled_at: float | None = None
+
+    def status_and_progress(self, now: float) -> tuple[str, float]:
+        elapsed = (self.cancelled_at if self.cancelled_at is not None else now) - self.started
+        if elapsed < QUEUED_SECONDS:
+            progress, status = 0.0, "queued"
+        elif elapsed < RUN_SECONDS:
+            progress, status = round(100.0 * elapsed / RUN_SECONDS, 1), "running"
+        else:
+            progress, status = 100.0, "completed"
+        if self.cancelled_at is not None and status != "completed":
+            status = "cancelled"
+        return status, progress
+
+    def running(self, now: float) -> bool:
+        return self.status_and_progress(now)[0] in IN_PROGRESS
+
+    def view(self, now: float) -> dict[str, Any]:
+        status, progress = self.status_and_progress(now)
+        return {
+            "action_uid": self.action_uid,
+            "name": self.name,
+            "progress": progress,
+            "status": status,
+            **self.details,
+        }
+
+
+class RedisEnterpriseApp(ReferenceApp):
+    API = "redis-enterprise"
+    FAULTS = FAULTS
+
+    def __init__(self, fault: str | None = None, **kwargs: str) -> None:
+        strict = fault if fault in STRICT_FAULTS else None
+        super().__init__(None if strict else fault, **kwargs)
+        if strict:
+            self.fault = strict
+        self.actions = [copy.deepcopy(action) for action in SEED_ACTIONS]
+        self.state_machines = [copy.deepcopy(machine) for machine in SEED_STATE_MACHINES]
+        # An earlier change_master that completed long ago: its result is still readable.
+        earlier = ClusterRun(
+            "change_master", SEED_CLUSTER_ACTION_UID, time.monotonic() - 3600, {"node_uid": "1"}
+        )
+        self.cluster_runs: list[ClusterRun] = [earlier]
+        self.replaced: list[ClusterRun] = []  # results a new start kept (fault keep-previous)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def error(self, status: int, code: str, description: str) -> Reply:
+        if self.faulty("error-text-body"):
+            return Reply(status, f"{description}\n", "text/plain")
+        body = json.dumps({"error_code": code, "description": description})
+        return Reply(status, body, JSON)
+
+    def handle(self, request: Request, handler: Handler) -> Reply:
+        if not self.authorized(request) and not self.faulty("no-auth"):
+            reply = self.error(401, "unauthorized", "Bad or missing credentials")
+            reply.headers["WWW-Authenticate"] = 'Basic realm="Redis Enterprise"'
+            return reply
+        with self.lock:
+            return super().handle(request, handler)
+
+    def not_found(self, request: Request) -> Reply:
+        return self.error(404, "not_found", f"No such resource: {request.path}")
+
+    def method_not_allowed(self, request: Request) -> Reply:
+        return self.error(405, "method_not_allowed", f"{request.method} is not allowed here")
+
+    def reply_json(self, document: object, content_type: str = JSON) -> Reply:
+        return Reply(200, json.dumps(document), content_type)
+
+    def listed_actions(self) -> list[dict[str, Any]]:
+        actions = copy.deepcopy(self.actions)
+        if self.faulty("progress-string"):
+            for action in actions:
+                action["progress"] = str(action["progress"])
+        if self.faulty("list-missing-progress"):
+            del actions[0]["progress"]
+        if self.faulty("list-bad-status"):
+            actions[1]["status"] = "done"
+        if self.faulty("list-progress-over"):
+            actions[1]["progress"] = 150
+        if self.faulty("list-error-code"):
+            actions[2]["error_code"] = "disk_full"
+        return actions
+
+    def listed_state_machines(self) -> list[dict[str, Any]]:
+        machines = copy.deepcopy(self.state_machines)
+        for machine in machines:
+            if self.faulty("progress-string") and "progress" in machine:
+                machine["progress"] = str(machine["progress"])
+            if self.faulty("sm-heartbeat-string"):
+                machine["heartbeat"] = str(machine["heartbeat"])
+        return machines
+
+    def latest_run(self, name: str) -> ClusterRun | None:
+        runs = [run for run in self.cluster_runs if run.name == name]
+        return runs[-1] if runs else None
+
+    # -- /v1/actions -----------------------------------------------------------------------
+
+    @route("GET", r"/v1/actions")
+    def get_actions(self, request: Request) -> Reply:
+        document: dict[str, Any] = {"actions": self.listed_actions()}
+        if not self.faulty("list-no-state-machines"):
+            document["state-machines"] = self.listed_state_machines()
+        content_type = "text/plain" if self.faulty("list-content-type") else JSON
+        return self.reply_json(document, content_type)
+
+    @route("GET", r"/v1/actions/(?P<uid>[^/]+)")
+    def get_action(self, request: Request, uid: str) -> Reply:
+        # The list's faults stay in the list: a fetched action is the stored one.
+        known = {entry["action_uid"]: entry for entry in self.actions + self.state_machines}
+        action = known.get(uid)
+        if action is None:
+            if not self.faulty("unknown-uid-200"):
+                return self.error(404, "action_not_found", f"Action {uid} does not exist")
+            action = {"action_uid": uid, "name": "unknown", "progress": 0, "status": "queued"}
+        elif self.faulty("action-wrong-uid"):
+            action = self.actions[0]
+        action = copy.deepcopy(action)
+        if self.faulty("action-missing-status"):
+            action.pop("status", None)
+        if self.faulty("action-progress-over"):
+            action["progress"] = 101
+        content_type = "text/html" if self.faulty("action-content-type") else JSON
+        return self.reply_json(action, content_type)
+
+    # -- /v1/cluster/actions ---------------------------------------------------------------
+
+    @route("GET", r"/v1/cluster/actions")
+    def get_cluster_actions(self, request: Request) -> Reply:
+        now = time.monotonic()
+        views = [run.view(now) for run in self.replaced + self.cluster_runs]
+        if self.faulty("cluster-list-no-progress"):
+            for view in views:
+                view.pop("progress")
+        content_type = "text/plain" if self.faulty("cluster-list-content-type") else JSON
+        return self.reply_json({"actions": views}, content_type)
+
+    @route("GET", r"/v1/cluster/actions/(?P<action>[^/]+)")
+    def get_cluster_action(self, request: Request, action: str) -> Reply:
+        run = self.latest_run(action)
+        if run is None:
+            if not self.faulty("cluster-unknown-200") or action in CLUSTER_ACTIONS:
+                return self.error(404, "action_not_found", f"No status for action {action}")
+            return self.reply_json({"name": action, "progress": 0.0, "status": "queued"})
+        view = run.view(time.monotonic())
+        if self.faulty("cluster-action-progress-over"):
+            view["progress"] = 120.0
+        if self.faulty("cluster-action-wrong-name"):
+            view["name"] = "action_name"
+        content_type = "text/html" if self.faulty("cluster-action-content-type") else JSON
+        return self.reply_json(view, content_type)
+
+    @route("POST", r"/v1/cluster/actions/(?P<action>[^/]+)")
+    def start_cluster_action(self, request: Request, action: str) -> Reply:
+        if action not in CLUSTER_ACTIONS:
+            if self.faulty("unknown-action-200"):
+                return Reply(200)  # claims success, starts nothing
+            return self.error(400, "unknown_action", f"Unknown cluster action {action}")
+        content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != JSON and not self.faulty("content-type-ignored"):
+            return self.error(400, "bad_content_type", "Content-Type must be application/json")
+        details, problem = self.parse_details(request.body)
+        if problem and not self.faulty("bad-content-accepted"):
+            return self.error(400, "invalid_content", problem)
+        now = time.monotonic()
+        previous = self.latest_run(action)
+        if previous is not None and previous.running(now) and not self.faulty("no-conflict"):
+            return self.error(409, "action_in_progress", f"Action {action} is already in progress")
+        if previous is not None:
+            self.cluster_runs.remove(previous)
+            if self.faulty("keep-previous"):
+                self.replaced.append(previous)
+        self.cluster_runs.append(ClusterRun(action, str(uuid.uuid4()), now, details or {}))
+        return Reply(202 if self.faulty("post-202") else 200)
+
+    def parse_details(self, body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+        """The action details in a POST body, or why the body is bad content."""
+        if not body.strip():
+            return {}, None
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None, "The body is not valid JSON"
+        if not isinstance(document, dict):
+            return None, "The body must be a JSON object"
+        node = document.get("node_uid")
+        if node is not None and str(node) not in NODES:
+            return None, f"Unknown node_uid {node}"
+        return {key: str(value) for key, value in document.items() if key == "node_uid"}, None
+
+    @route("DELETE", r"/v1/cluster/actions/(?P<action>[^/]+)")
+    def cancel_cluster_action(self, request: Request, action: str) -> Reply:
+        run = self.latest_run(action)
+        if run is None:
+            if self.faulty("delete-unknown-200") and action not in CLUSTER_ACTIONS:
+                return Reply(200)
+            return self.error(404, "action_not_found", f"Action {action} is unknown or not running")
+        now = time.monotonic()
+        if run.running(now):
+            if self.faulty("cancel-refused"):
+                return self.error(409, "cannot_cancel", f"Action {action} cannot be cancelled")
+            run.cancelled_at = now
+        elif not self.faulty("delete-keeps-status"):
+            self.cluster_runs.remove(run)
+            self.replaced = [old for old in self.replaced if old.name != action]
+        return Reply(200)

@@ -1,0 +1,204 @@
+"""POST /api/actions: documented examples, the answer, round trips and request Content-Type.
+
+Every body is inert (bodies.py): relevance false and a target that matches nothing, or only
+the test computers the user named. Every creation goes through the cleanup ledger.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from conformance import checks
+from conformance.http import ApiClient
+from conformance.ledger import Ledger
+from conformance.suites.bigfix.actions import Posted, delete_action, post_action
+from conformance.suites.bigfix.bodies import (
+    SafeTargets,
+    TargetSpec,
+    documented,
+    inert,
+    single_action,
+)
+from conformance.suites.bigfix.settings import property_settings
+from conformance.suites.bigfix.strategies import GeneratedAction, from_single_action
+from conformance.target import Target
+
+requirement = pytest.mark.requirement
+SPECIAL_TITLE = "a < b && c > \"d\" ]]> 'e' é漢"
+
+
+def _post_single(bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets) -> Posted:
+    body = inert(documented("post-single-action.xml"), safe_targets)
+    return post_action(bigfix, ledger, body, "bigfix: documented SingleAction example")
+
+
+@requirement("BIGFIX-ACTIONS-POST-200")
+def test_documented_single_action_answers_200(
+    bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets
+) -> None:
+    posted = _post_single(bigfix, ledger, safe_targets)
+    try:
+        checks.expect_status(posted.response, 200)
+    finally:
+        delete_action(bigfix, ledger, posted)
+
+
+@requirement("BIGFIX-ACTIONS-POST-RESPONSE")
+def test_answer_is_one_action_naming_the_new_action(
+    bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets
+) -> None:
+    posted = _post_single(bigfix, ledger, safe_targets)
+    try:
+        response = posted.response
+        if not 200 <= response.status < 300:
+            pytest.skip(f"the action was not created ({response.status}); see POST-200")
+        root = checks.expect_xml_valid(response, "bigfix/BESAPI.xsd", "BESAPI")
+        actions = root.findall("./Action")
+        checks.expect(
+            len(actions) == 1 and len(root) == 1,
+            f"expected exactly one <Action> in the answer, got {[c.tag for c in root]}",
+            response,
+        )
+        identifier = (actions[0].findtext("ID") or "").strip()
+        resource = actions[0].get("Resource") or ""
+        checks.expect(
+            re.search(rf"(^|/)api/action/{re.escape(identifier)}$", resource) is not None,
+            f"Resource {resource!r} does not end in /api/action/{identifier}",
+            response,
+        )
+        checks.expect_rfc1123(actions[0].get("LastModified"), "LastModified", response)
+    finally:
+        delete_action(bigfix, ledger, posted)
+
+
+@requirement("BIGFIX-ACTIONS-POST-SOURCED")
+def test_documented_sourced_fixlet_action(
+    bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, target: Target
+) -> None:
+    body = inert(documented("post-sourced-fixlet-action.xml"), safe_targets)
+    posted = post_action(bigfix, ledger, body, "bigfix: documented SourcedFixletAction example")
+    try:
+        response = posted.response
+        if 400 <= response.status < 500 and not target.bundled:
+            pytest.skip(
+                f"the server refused the documented example ({response.status}); it names "
+                "Fixlet 83 of site TestSite, which may not exist there"
+            )
+        checks.expect(
+            200 <= response.status < 300 and posted.action_id is not None,
+            f"the documented SourcedFixletAction answered {response.status} without a new "
+            "action ID (the exact success code is BIGFIX-ACTIONS-POST-200's business)",
+            response,
+        )
+    finally:
+        delete_action(bigfix, ledger, posted)
+
+
+@requirement("BIGFIX-ACTIONS-POST-CONTENT-TYPE")
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/xml", "application/x-www-form-urlencoded", "application/xml"],
+    ids=["none", "text-xml", "form-urlencoded", "application-xml"],
+)
+def test_content_type_is_ignored(
+    bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, content_type: str | None
+) -> None:
+    body = single_action(f"actionconform: Content-Type {content_type}", safe_targets.default())
+    headers = {"Content-Type": content_type} if content_type else {}
+    posted = post_action(bigfix, ledger, body, "bigfix: Content-Type check", headers=headers)
+    try:
+        checks.expect(
+            200 <= posted.response.status < 300,
+            f"a valid body sent with Content-Type {content_type or '(none)'} answered "
+            f"{posted.response.status}; the server must ignore the request Content-Type",
+            posted.response,
+        )
+    finally:
+        delete_action(bigfix, ledger, posted)
+
+
+def _shown_target(action: etree._Element) -> TargetSpec | None:
+    target = action.find("Target")
+    if target is None or len(target) == 0:
+        return None
+    kind = target[0].tag
+    values = tuple((child.text or "").strip() for child in target if child.tag == kind)
+    if kind == "ComputerID":
+        values = tuple(str(int(value)) if value.isdigit() else value for value in values)
+    return TargetSpec(kind, values)
+
+
+def _round_trip(bigfix: ApiClient, ledger: Ledger, action: GeneratedAction) -> None:
+    posted = post_action(bigfix, ledger, action.body, "bigfix: round-trip action")
+    try:
+        if posted.action_id is None:
+            pytest.skip(f"the action was not created ({posted.response.status}); see POST-200")
+        response = bigfix.request("GET", posted.path)
+        checks.expect_status(response, 200)
+        root = checks.parse_xml(response)
+        single = root.find("./SingleAction")
+        if single is None:
+            raise checks.fail("GET shows no SingleAction", response)
+        for name, sent in (("Title", action.title), ("Relevance", action.relevance)):
+            shown = single.findtext(name)
+            checks.expect(
+                shown is not None and shown.strip() == sent,
+                f"{name} was posted as {sent!r}, GET shows {shown!r}",
+                response,
+            )
+        shown_target = _shown_target(single)
+        checks.expect(
+            shown_target == action.target,
+            f"Target was posted as {action.target}, GET shows {shown_target}",
+            response,
+        )
+    finally:
+        delete_action(bigfix, ledger, posted)
+
+
+ROUND_TRIP_EXAMPLES = {
+    "markup in CDATA title, names with markup": GeneratedAction(
+        SPECIAL_TITLE,
+        'false and ("<&>]]>" = "")',
+        TargetSpec("ComputerName", ("actionconform-no-such-computer-<&>",)),
+        ("Title", "Target"),
+        True,
+    ),
+    "markup escaped, relevance target, no declaration": GeneratedAction(
+        SPECIAL_TITLE,
+        'false and ("x & y < z" = "")',
+        TargetSpec("CustomRelevance", ('false and ("<&>" = "")',)),
+        ("Relevance",),
+        False,
+    ),
+}
+
+
+@requirement("BIGFIX-ACTIONS-POST-ROUNDTRIP")
+@pytest.mark.parametrize("name", sorted(ROUND_TRIP_EXAMPLES))
+def test_special_characters_round_trip(bigfix: ApiClient, ledger: Ledger, name: str) -> None:
+    _round_trip(bigfix, ledger, ROUND_TRIP_EXAMPLES[name])
+
+
+@requirement("BIGFIX-ACTIONS-POST-ROUNDTRIP")
+def test_test_computers_round_trip(
+    bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets
+) -> None:
+    if not safe_targets.computer_ids:
+        pytest.skip("no [fixtures] computer_ids: the suite sends no ComputerID target")
+    action = GeneratedAction(SPECIAL_TITLE, "false", safe_targets.default(), (), True)
+    _round_trip(bigfix, ledger, action)
+
+
+@requirement("BIGFIX-ACTIONS-POST-ROUNDTRIP")
+@property_settings()
+@given(data=st.data())
+def test_generated_actions_round_trip(
+    bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, data: st.DataObject
+) -> None:
+    _round_trip(bigfix, ledger, data.draw(from_single_action(safe_targets), label="action"))

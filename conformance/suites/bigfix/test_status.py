@@ -1,0 +1,148 @@
+"""GET /api/action/{action id}/status: its shape, the action it names, and ?fields=."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from conformance import checks
+from conformance.http import ApiClient
+from conformance.suites.bigfix import fields as filters
+from conformance.suites.bigfix.fields import Field
+from conformance.suites.bigfix.settings import property_settings
+from conformance.suites.bigfix.strategies import from_status_fields
+from conformance.suites.context import Context
+
+requirement = pytest.mark.requirement
+
+
+@requirement("BIGFIX-STATUS-GET-SCHEMA")
+def test_status_is_one_action_results(bigfix: ApiClient, bigfix_context: Context) -> None:
+    response = bigfix.request("GET", f"/api/action/{bigfix_context['status_action_id']}/status")
+    checks.expect_status(response, 200)
+    root = checks.expect_xml_valid(response, "bigfix/BESAPI.xsd", "BESAPI")
+    children = [child.tag for child in root if isinstance(child.tag, str)]
+    checks.expect(
+        children == ["ActionResults"],
+        f"expected exactly one <ActionResults>, got {children}",
+        response,
+    )
+    checks.expect(
+        root.find("./ActionResults/Status") is not None,
+        "ActionResults has no Status (the download-list shape is not a status)",
+        response,
+    )
+
+
+@requirement("BIGFIX-STATUS-GET-ACTIONID")
+def test_status_names_the_action(bigfix: ApiClient, bigfix_context: Context) -> None:
+    action_id = bigfix_context["status_action_id"]
+    response = bigfix.request("GET", f"/api/action/{action_id}/status")
+    checks.expect_status(response, 200)
+    results = checks.parse_xml(response).find("./ActionResults")
+    if results is None:
+        raise checks.fail("the status holds no ActionResults", response)
+    shown = (results.findtext("ActionID") or "").strip()
+    checks.expect(shown == action_id, f"ActionID is {shown!r}, asked for {action_id}", response)
+    resource = results.get("Resource") or ""
+    checks.expect(
+        re.search(rf"(^|/)api/action/{action_id}/status$", resource) is not None,
+        f"Resource {resource!r} does not end in /api/action/{action_id}/status",
+        response,
+    )
+
+
+# -- ?fields= --------------------------------------------------------------------------------
+
+Computers = list[tuple[str, str]]
+
+
+def _results(bigfix: ApiClient, action_id: str) -> etree._Element:
+    response = bigfix.request("GET", f"/api/action/{action_id}/status")
+    if response.status != 200:
+        pytest.skip(f"the unfiltered status answered {response.status}; nothing to compare")
+    try:
+        results = checks.parse_xml(response).find("./ActionResults")
+    except checks.CheckFailure:
+        pytest.skip("the unfiltered status is not XML; nothing to compare")
+    if results is None:
+        pytest.skip("the unfiltered status has no ActionResults; nothing to compare")
+    return results
+
+
+def _computers(results: etree._Element) -> Computers:
+    return [(c.get("ID") or "", c.get("Name") or "") for c in results.findall("Computer")]
+
+
+def check_filter(bigfix: ApiClient, action_id: str, fields: tuple[Field, ...]) -> None:
+    """A filtered status validates (filtered schema) and agrees with an unfiltered one fetched
+    just before or just after it (clients may report in between)."""
+    before = _results(bigfix, action_id)
+    response = bigfix.request(
+        "GET", f"/api/action/{action_id}/status", params={"fields": filters.render(fields)}
+    )
+    checks.expect_status(response, 200)
+    root = checks.expect_xml_valid(response, "bigfix/BESAPI-filtered.xsd", "BESAPI")
+    filtered = root.find("./ActionResults")
+    if filtered is None:
+        raise checks.fail("the filtered status holds no ActionResults", response)
+    where = "/BESAPI/ActionResults"
+    found = filters.problems(filtered, before, fields, where)
+    if found:
+        again = filters.problems(filtered, _results(bigfix, action_id), fields, where)
+        found = again if len(again) < len(found) else found
+    checks.expect(not found, "; ".join(found[:3]), response)
+
+
+def _first_computer(computers: Computers) -> str:
+    return computers[0][0] if computers else "11111"
+
+
+# The documented examples, then a wrong-case one, an attribute match on a computer the status
+# shows, and one on a computer it does not show.
+EXAMPLES: dict[str, Callable[[Computers], tuple[Field, ...]]] = {
+    "Status,Computer": lambda c: (Field("Status"), Field("Computer")),
+    "Computer(Status,State,StartTime)": lambda c: (
+        Field("Computer", children=(Field("Status"), Field("State"), Field("StartTime"))),
+    ),
+    "Computer<ID=11111>,Computer(Status,StartTime)": lambda c: (
+        Field("Computer", attributes=(("ID", "11111"),)),
+        Field("Computer", children=(Field("Status"), Field("StartTime"))),
+    ),
+    "status,computer(state) selects nothing": lambda c: (
+        Field("status"),
+        Field("computer", children=(Field("state"),)),
+    ),
+    "Computer(status,State) keeps State only": lambda c: (
+        Field("Computer", children=(Field("status"), Field("State"))),
+    ),
+    "Computer<ID=first listed computer>": lambda c: (
+        Field("Computer", attributes=(("ID", _first_computer(c)),)),
+    ),
+    "Computer<ID=999999999>(Status) selects nothing": lambda c: (
+        Field("Computer", attributes=(("ID", "999999999"),), children=(Field("Status"),)),
+    ),
+}
+
+
+@requirement("BIGFIX-STATUS-GET-FIELDS")
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_documented_and_edge_filters(bigfix: ApiClient, bigfix_context: Context, name: str) -> None:
+    action_id = bigfix_context["status_action_id"]
+    fields = EXAMPLES[name](_computers(_results(bigfix, action_id)))
+    check_filter(bigfix, action_id, fields)
+
+
+@requirement("BIGFIX-STATUS-GET-FIELDS")
+@property_settings()
+@given(data=st.data())
+def test_generated_filters(bigfix: ApiClient, bigfix_context: Context, data: st.DataObject) -> None:
+    action_id = bigfix_context["status_action_id"]
+    computers = _computers(_results(bigfix, action_id))
+    fields = data.draw(from_status_fields(computers), label="fields")
+    check_filter(bigfix, action_id, fields)

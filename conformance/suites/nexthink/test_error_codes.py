@@ -1,0 +1,140 @@
+"""The error table: each code answers a request that breaks its rule alone, with its status.
+
+Every request here is one a conformant server refuses before dispatching anything, so all are
+sent with ``mutating=False`` and run in read-only runs too. Devices are synthetic (well-formed
+UIDs of no real device), so a server that wrongly accepts one reaches no real device.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import checks
+from conformance.http import ApiClient
+from conformance.suites.nexthink.context import NexthinkFixtures
+from conformance.suites.nexthink.error_table import ErrorCode, Variant, load_error_codes
+from conformance.suites.nexthink.runs import (
+    JSON_TYPE,
+    UNKNOWN_REMOTE_ACTION_UID,
+    RunCall,
+    error_code_of,
+    expect_error,
+    synthetic_device_uids,
+)
+from conformance.suites.nexthink.strategies import request_settings, run_documents
+
+requirement = pytest.mark.requirement
+ROWS = [row for row in load_error_codes() if row.untested is None]
+ERROR_SCHEMA = "nexthink/error.schema.json"
+
+
+def documented_base(remote_action_uid: str) -> dict[str, Any]:
+    """The page's example request (requestUid "123", four devices) on synthetic devices."""
+    return {
+        "requestUid": "123",
+        "remoteActionUid": remote_action_uid,
+        "deviceUids": synthetic_device_uids(4),
+    }
+
+
+def _engines(nexthink_fixtures: NexthinkFixtures) -> list[str]:
+    if nexthink_fixtures.has("engine_database_uids"):
+        return nexthink_fixtures.uids("engine_database_uids")
+    return []
+
+
+@pytest.mark.parametrize(
+    "row", [pytest.param(row, id=row.code, marks=requirement(row.requirement)) for row in ROWS]
+)
+def test_request_breaking_one_rule_gets_its_code(
+    row: ErrorCode, nexthink: ApiClient, nexthink_fixtures: NexthinkFixtures
+) -> None:
+    remote_action_uid = nexthink_fixtures.uid("remote_action_uid")
+    values = nexthink_fixtures.placeholders()
+    variants = row.usable(values)
+    if not variants:
+        needed: set[str] = set().union(*(variant.placeholders for variant in row.variants))
+        pytest.skip(f"no request for {row.code}: set [fixtures] {', '.join(sorted(needed))}")
+    limit = nexthink_fixtures.device_limit
+
+    for variant in variants:  # each documented request once, on the page's example shape
+        call = variant.apply(documented_base(remote_action_uid), values, device_limit=limit)
+        expect_error(call.send(nexthink, mutating=False), row.status, row.code, variant.description)
+
+    @request_settings()
+    @given(
+        base=run_documents(remote_action_uid, engines=_engines(nexthink_fixtures)),
+        variant=st.sampled_from(variants),
+        position=st.integers(0, 8),
+    )
+    def any_valid_request_with_the_same_break(
+        base: dict[str, Any], variant: Variant, position: int
+    ) -> None:
+        call = variant.apply(base, values, device_limit=limit, position=position)
+        expect_error(call.send(nexthink, mutating=False), row.status, row.code, variant.description)
+
+    any_valid_request_with_the_same_break()
+
+
+@requirement("NEXTHINK-ERR-TOO-MANY-DEVICES")
+def test_device_limit_is_the_boundary(
+    nexthink: ApiClient, nexthink_fixtures: NexthinkFixtures
+) -> None:
+    """limit + 1 devices answer TOO_MANY_DEVICES; the limit itself is not refused for its count.
+
+    Within the limit the request names an unknown remote action, so it is still refused (for
+    that), and the count is judged by the code: anything but TOO_MANY_DEVICES.
+    """
+    limit = nexthink_fixtures.device_limit
+    remote_action_uid = nexthink_fixtures.uid("remote_action_uid")
+
+    def check(count: int) -> None:
+        devices = synthetic_device_uids(count)
+        if count > limit:
+            what = f"{count} devices (limit {limit})"
+            call = RunCall.of({"remoteActionUid": remote_action_uid, "deviceUids": devices})
+            expect_error(call.send(nexthink, mutating=False), 400, "TOO_MANY_DEVICES", what)
+            return
+        unknown = {"remoteActionUid": UNKNOWN_REMOTE_ACTION_UID, "deviceUids": devices}
+        response = RunCall.of(unknown).send(nexthink, mutating=False)
+        checks.expect(
+            error_code_of(response) != "TOO_MANY_DEVICES",
+            f"{count} devices (limit {limit}) answered TOO_MANY_DEVICES",
+            response,
+        )
+
+    check(limit)
+    check(limit + 1)
+
+    @request_settings()
+    @given(count=st.integers(max(1, limit - 100), limit + 100))
+    def near_the_limit(count: int) -> None:
+        check(count)
+
+    near_the_limit()
+
+
+@requirement("NEXTHINK-ERROR-ENVELOPE")
+def test_errors_answer_the_json_envelope(
+    nexthink: ApiClient, nexthink_fixtures: NexthinkFixtures
+) -> None:
+    """Each error row's first request: an error answer is application/json {code, error}."""
+    remote_action_uid = nexthink_fixtures.uid("remote_action_uid")
+    values = nexthink_fixtures.placeholders()
+    limit = nexthink_fixtures.device_limit
+    judged = 0
+    for row in ROWS:
+        for variant in row.usable(values)[:1]:
+            call = variant.apply(documented_base(remote_action_uid), values, device_limit=limit)
+            response = call.send(nexthink, mutating=False)
+            if response.status < 400:
+                continue  # not an error answer: the row's own requirement judges that
+            checks.expect_content_type(response, JSON_TYPE)
+            checks.expect_json_valid(response, ERROR_SCHEMA)
+            judged += 1
+    if not judged:
+        pytest.skip("no request was answered with an error")

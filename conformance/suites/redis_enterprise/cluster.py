@@ -1,0 +1,147 @@
+"""Starting and removing the one cluster action the suite may touch (``cluster_action``).
+
+Every start is written to the ledger, with its removal (``DELETE /v1/cluster/actions/{action}``),
+before the POST is sent; a start the server refused is closed at once, so the end-of-run cleanup
+never cancels an instance somebody else started. The suite never starts the action over a
+running instance: it waits for it to settle first. A lock file keyed by base URL and action
+keeps parallel workers from racing each other on a shared server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.http import ApiClient, Response
+from conformance.ledger import Entry, Ledger
+
+API = "redis-enterprise"
+IN_PROGRESS = frozenset({"queued", "starting", "running", "cancelling"})
+SETTLE_SECONDS = 60.0
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: workers are not serialised
+    fcntl = None  # type: ignore[assignment]
+
+
+@dataclass
+class Started:
+    """One POST the suite sent to start the action, and its ledger entry."""
+
+    entry: Entry
+    response: Response
+    closed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.response.status < 300
+
+
+def in_progress(status: dict[str, Any] | None) -> bool:
+    return status is not None and status.get("status") in IN_PROGRESS
+
+
+class ClusterAction:
+    """Reads, starts and removes one named cluster action on one server."""
+
+    def __init__(self, client: ApiClient, ledger: Ledger, name: str, body: bytes) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.name = name
+        self.body = body
+        self.path = f"/v1/cluster/actions/{name}"
+
+    def read(self) -> tuple[Response, dict[str, Any] | None]:
+        """The action's status document, or None when the server has no status (404)."""
+        response = self.client.request("GET", self.path)
+        if response.status == 404:
+            return response, None
+        try:
+            document = response.json() if response.status == 200 else None
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            pytest.skip(f"GET {self.path} answered {response.status} without a JSON status")
+        return response, document
+
+    def settle(self) -> dict[str, Any] | None:
+        """Wait until the action is not queued, starting, running or cancelling."""
+        deadline = time.monotonic() + SETTLE_SECONDS
+        pause = 0.05
+        while True:
+            _, status = self.read()
+            if not in_progress(status):
+                return status
+            if time.monotonic() > deadline:
+                pytest.skip(
+                    f"{self.name} still {status and status.get('status')} after "
+                    f"{SETTLE_SECONDS:g} s"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+    def post(self, body: bytes | None, content_type: str | None) -> Response:
+        headers = {"Content-Type": content_type} if content_type else {}
+        return self.client.request("POST", self.path, body=body, headers=headers, mutating=True)
+
+    def start(
+        self, body: bytes | None = None, content_type: str | None = "application/json"
+    ) -> Started:
+        """Record, then POST (the fixture body unless ``body`` is given) once the action idles."""
+        if not self.client.allow_mutations:
+            pytest.skip(f"mutations not allowed: POST {self.path} (pass --allow-mutations)")
+        self.settle()
+        entry = self.ledger.intend(API, f"cluster action {self.name} started by the suite")
+        self.ledger.created(entry, "DELETE", self.path)
+        response = self.post(self.body if body is None else body, content_type)
+        started = Started(entry, response)
+        if not started.ok:
+            self.close(started)
+        return started
+
+    def start_or_skip(self) -> Started:
+        started = self.start()
+        if not started.ok:
+            pytest.skip(f"POST {self.path} answered {started.response.status}; not started")
+        return started
+
+    def delete(self) -> Response:
+        return self.client.request("DELETE", self.path, mutating=True)
+
+    def close(self, started: Started) -> None:
+        if not started.closed:
+            self.ledger.removed(started.entry)
+            started.closed = True
+
+    def finish(self, started: Started) -> None:
+        """Cancel the instance (or remove its status); close the entry if that worked."""
+        if started.closed:
+            return
+        response = self.delete()
+        if response.status < 300 or response.status == 404:
+            self.close(started)
+
+
+@contextlib.contextmanager
+def exclusive(client: ApiClient, name: str) -> Iterator[None]:
+    """Hold a lock for (server, action) across processes, e.g. xdist workers."""
+    if fcntl is None:
+        yield
+        return
+    key = hashlib.sha256(f"{client.base_url} {name}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"actionconform-redis-{key}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

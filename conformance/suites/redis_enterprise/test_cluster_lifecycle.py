@@ -1,0 +1,143 @@
+"""POST and DELETE /v1/cluster/actions/{action}: start, conflict, replace, cancel, remove.
+
+Every test here starts the fixture action (``cluster_action``, default change_master) and so
+needs --allow-mutations. Each start is in the ledger before it is sent and is cancelled (or its
+status removed) by the test itself; the end-of-run cleanup catches what a crash leaves behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.suites.redis_enterprise.cluster import ClusterAction, in_progress
+from conformance.suites.redis_enterprise.context import listed_cluster_actions
+
+requirement = pytest.mark.requirement
+
+BAD_CONTENT = {
+    "malformed JSON": b'{"node_uid": ',
+    "a JSON array": b'["2"]',
+    "a JSON string": b'"2"',
+}
+NOT_JSON_CONTENT_TYPES = {
+    "no Content-Type": None,
+    "text/plain": "text/plain",
+    "form-urlencoded": "application/x-www-form-urlencoded",
+}
+
+
+def _running_or_skip(cluster: ClusterAction, what: str) -> dict[str, Any]:
+    _, status = cluster.read()
+    if status is None or not in_progress(status):
+        pytest.skip(f"{cluster.name} finished before {what}")
+    return status
+
+
+@requirement("REDIS-CLUSTER-ACTION-POST-200")
+def test_start_answers_200_and_gives_a_status(cluster: ClusterAction) -> None:
+    started = cluster.start()
+    try:
+        checks.expect_status(started.response, 200)
+        response, status = cluster.read()
+        checks.expect(
+            status is not None, f"after a 200 start, GET {cluster.path} answered 404", response
+        )
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CLUSTER-ACTION-POST-409")
+def test_second_start_while_running_conflicts(cluster: ClusterAction) -> None:
+    started = cluster.start_or_skip()
+    try:
+        _running_or_skip(cluster, "a second start could conflict")
+        # Were it to succeed, this instance has the same removal as the first: same entry.
+        second = cluster.post(cluster.body, "application/json")
+        checks.expect_status(second, 409)
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CLUSTER-ACTION-POST-REPLACES")
+def test_new_start_removes_the_previous_result(cluster: ClusterAction) -> None:
+    first = cluster.start_or_skip()
+    try:
+        previous = cluster.settle()
+        if previous is None:
+            pytest.skip(f"{cluster.name} left no result to replace")
+        second = cluster.post(cluster.body, "application/json")
+        checks.expect(second.status < 300, f"restart answered {second.status}", second)
+        response, entries = listed_cluster_actions(cluster.client)
+        named = [e for e in entries if isinstance(e, dict) and e.get("name") == cluster.name]
+        checks.expect(
+            len(named) == 1,
+            f"after a new start, {len(named)} results of {cluster.name} are listed (expected 1)",
+            response,
+        )
+        old_uid, new_uid = previous.get("action_uid"), named[0].get("action_uid")
+        if old_uid and new_uid:
+            checks.expect(
+                old_uid != new_uid,
+                f"the listed {cluster.name} is still the previous instance {old_uid}",
+                response,
+            )
+    finally:
+        cluster.finish(first)
+
+
+@requirement("REDIS-CLUSTER-ACTION-DELETE-200")
+def test_cancelling_a_running_action_answers_200(cluster: ClusterAction) -> None:
+    started = cluster.start_or_skip()
+    try:
+        _running_or_skip(cluster, "it could be cancelled")
+        response = cluster.delete()
+        checks.expect_status(response, 200)
+        cluster.close(started)
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CLUSTER-ACTION-DELETE-REMOVES")
+def test_delete_removes_a_finished_status(cluster: ClusterAction) -> None:
+    started = cluster.start_or_skip()
+    try:
+        if cluster.settle() is None:
+            pytest.skip(f"{cluster.name} left no status to remove")
+        response = cluster.delete()
+        checks.expect_status(response, 200)
+        cluster.close(started)
+        after, status = cluster.read()
+        checks.expect(
+            status is None,
+            f"after DELETE, GET {cluster.path} still answers {after.status} with a status",
+            after,
+        )
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CLUSTER-ACTION-POST-400-CONTENT")
+@pytest.mark.parametrize("body", BAD_CONTENT.values(), ids=list(BAD_CONTENT))
+def test_bad_content_answers_400(cluster: ClusterAction, body: bytes) -> None:
+    started = cluster.start(body=body)
+    try:
+        checks.expect_status(started.response, 400)
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CONTENT-TYPE-400")
+@pytest.mark.parametrize(
+    "content_type", NOT_JSON_CONTENT_TYPES.values(), ids=list(NOT_JSON_CONTENT_TYPES)
+)
+def test_post_without_json_content_type_answers_400(
+    cluster: ClusterAction, content_type: str | None
+) -> None:
+    started = cluster.start(content_type=content_type)
+    try:
+        checks.expect_status(started.response, 400)
+    finally:
+        cluster.finish(started)

@@ -1,0 +1,141 @@
+"""Whole EdgeIQ runs against a server the test holds, so its state can be inspected afterwards.
+
+What a user relies on: a read-only run executes nothing; the unpublished JSON names come from
+the target file's [fields]; fixtures come from [fixtures], and without them the suite skips
+(naming the fixture) instead of picking a fleet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.servers import ReferenceServer
+from conformance.servers.base import Reply, Request
+from conformance.servers.edgeiq import (
+    BUNDLED_TOKEN,
+    SEEDED_COMMAND_ID,
+    SEEDED_CONFIGURATION_ID,
+    SEEDED_FLEET_ID,
+    SEEDED_SETTING_ID,
+    EdgeIQApp,
+)
+from tests.helpers import CliResult, assert_no_traceback, run_cli
+
+TOKEN_ENV = "ACTIONCONFORM_TEST_EDGEIQ_TOKEN"
+RENAMED = {
+    "heartbeat_period": "heartbeat_interval",
+    "heartbeat_values": "heartbeat_fields",
+    "configuration_id": "config_id",
+    "setting_id": "setting",
+    "setting_version": "version",
+    "command_id": "send_command_id",
+}
+FIXTURES = {
+    "fleet_id": SEEDED_FLEET_ID,
+    "command_id": SEEDED_COMMAND_ID,
+    "configuration_id": SEEDED_CONFIGURATION_ID,
+    "setting_id": SEEDED_SETTING_ID,
+}
+MUTATING = (
+    "EDGEIQ-FLEET-ACTIONS-POST-ACCEPTED",
+    "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
+    "EDGEIQ-BULK-RESPONSE-GET",
+)
+
+
+class UnlistedApp(EdgeIQApp):
+    """Like a real EdgeIQ: it does not offer its objects to the suite (no route, so 404)."""
+
+    def offered_fixtures(self, request: Request) -> Reply:
+        raise AssertionError("not routed")
+
+
+@pytest.fixture
+def held() -> Iterator[list[ReferenceServer]]:
+    servers: list[ReferenceServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def _serve(held: list[ReferenceServer], app: EdgeIQApp) -> str:
+    server = ReferenceServer(app)
+    held.append(server)
+    return server.start()
+
+
+def _toml_table(name: str, values: dict[str, str]) -> str:
+    return f"[{name}]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+
+
+def _run(tmp_path: Path, url: str, *extra: str, **tables: dict[str, str]) -> CliResult:
+    config = tmp_path / "edgeiq.toml"
+    target = {"api": "edgeiq", "base_url": url, "token_env": TOKEN_ENV}
+    config.write_text(
+        "\n".join(
+            _toml_table(name, values) for name, values in {"target": target, **tables}.items()
+        )
+    )
+    result = run_cli(
+        "run",
+        "--config",
+        str(config),
+        *extra,
+        report_dir=tmp_path / "report",
+        env={TOKEN_ENV: BUNDLED_TOKEN},
+    )
+    assert_no_traceback(result)
+    return result
+
+
+def test_read_only_run_executes_nothing(held: list[ReferenceServer], tmp_path: Path) -> None:
+    app = EdgeIQApp()
+    result = _run(tmp_path, _serve(held, app), fixtures=FIXTURES)
+    assert result.code == 0, result.stdout + result.stderr
+    statuses = result.statuses()
+    for requirement_id in MUTATING:
+        assert statuses[requirement_id] == "skipped", requirement_id
+        assert "mutations not allowed" in result.requirement(requirement_id)["reason"]
+    assert statuses["EDGEIQ-FLEET-ACTIONS-POST-TYPES"] == "passed"
+    fleet = app.fleets[SEEDED_FLEET_ID]
+    assert app.bulk_responses == {}
+    assert (fleet.tags, fleet.metadata, fleet.heartbeat_period) == (set(), {}, None)
+
+
+def test_renamed_fields_from_the_target_file_pass(
+    held: list[ReferenceServer], tmp_path: Path
+) -> None:
+    url = _serve(held, UnlistedApp(fields=RENAMED))
+    result = _run(tmp_path, url, "--allow-mutations", fixtures=FIXTURES, fields=RENAMED)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "skipped" not in result.statuses().values()
+
+
+def test_default_names_fail_against_renamed_fields(
+    held: list[ReferenceServer], tmp_path: Path
+) -> None:
+    url = _serve(held, UnlistedApp(fields=RENAMED))
+    result = _run(tmp_path, url, "--allow-mutations", fixtures=FIXTURES)
+    assert result.code == 1, result.stdout + result.stderr
+    failed = {rid for rid, status in result.statuses().items() if status == "failed"}
+    assert {
+        "EDGEIQ-FLEET-ACTIONS-POST-ACCEPTED",
+        "EDGEIQ-FLEET-ACTIONS-POST-HEARTBEAT-MIN",
+    } <= failed
+
+
+def test_without_fixtures_the_suite_skips_and_names_them(
+    held: list[ReferenceServer], tmp_path: Path
+) -> None:
+    app = UnlistedApp()
+    result = _run(tmp_path, _serve(held, app), "--allow-mutations")
+    assert result.code == 0, result.stdout + result.stderr
+    statuses = result.statuses()
+    assert statuses["EDGEIQ-AUTH-401"] == "passed"
+    assert statuses["EDGEIQ-FLEET-ACTIONS-POST-404"] == "passed"
+    reason = result.requirement("EDGEIQ-FLEET-ACTIONS-POST-ACCEPTED")["reason"]
+    assert "[fixtures] fleet_id" in reason
+    assert app.bulk_responses == {}

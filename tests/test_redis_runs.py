@@ -1,0 +1,161 @@
+"""Whole Redis Enterprise runs against a server the test holds, so its state can be inspected.
+
+What a user relies on: a SHOULD deviation (7.4's string progress) gates only with --strict and
+is absorbed by an expectations file; a read-only run starts and cancels nothing; a run with
+mutations leaves no started action behind and closes every ledger entry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance import catalogue
+from conformance.servers import ReferenceServer
+from conformance.servers.base import Fault, Reply, Request
+from conformance.servers.redis_enterprise import (
+    SEED_CLUSTER_ACTION_UID,
+    STRICT_FAULTS,
+    RedisEnterpriseApp,
+)
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_against, run_cli
+
+API = "redis-enterprise"
+MUTATING = {
+    "REDIS-CONTENT-TYPE-400",
+    "REDIS-CLUSTER-ACTION-POST-200",
+    "REDIS-CLUSTER-ACTION-POST-409",
+    "REDIS-CLUSTER-ACTION-POST-REPLACES",
+    "REDIS-CLUSTER-ACTION-POST-400-CONTENT",
+    "REDIS-CLUSTER-ACTION-DELETE-200",
+    "REDIS-CLUSTER-ACTION-DELETE-REMOVES",
+}
+
+
+class RecordingApp(RedisEnterpriseApp):
+    """The reference server, noting every request it is sent."""
+
+    def __init__(self, fault: str | None = None) -> None:
+        super().__init__(fault)
+        self.seen: list[tuple[str, str]] = []
+
+    def dispatch(self, request: Request) -> Reply:
+        self.seen.append((request.method, request.path))
+        return super().dispatch(request)
+
+
+@pytest.fixture
+def held() -> Iterator[list[ReferenceServer]]:
+    servers: list[ReferenceServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def _serve(held: list[ReferenceServer], app: RedisEnterpriseApp) -> str:
+    server = ReferenceServer(app)
+    held.append(server)
+    return server.start()
+
+
+def _failed(result: CliResult) -> set[str]:
+    return {rid for rid, status in result.statuses().items() if status == "failed"}
+
+
+@pytest.mark.parametrize("fault", list(STRICT_FAULTS.values()), ids=lambda fault: fault.name)
+def test_strict_fault_fails_only_its_should_requirement_with_strict(
+    held: list[ReferenceServer], tmp_path: Path, fault: Fault
+) -> None:
+    name, requirement = fault.name, fault.requirement
+    assert catalogue.load_all()[requirement].level == "SHOULD"
+    url = _serve(held, RedisEnterpriseApp(name))
+    strict = run_against(url, API, tmp_path / "strict", "--strict")
+    assert_no_traceback(strict)
+    assert strict.code == 1, strict.stdout + strict.stderr
+    assert _failed(strict) == {requirement}
+    lenient = run_against(url, API, tmp_path / "lenient")
+    assert lenient.code == 0, lenient.stdout + lenient.stderr
+    assert _failed(lenient) == {requirement}
+    assert lenient.report["summary"]["warnings"] == 1
+
+
+def test_expectations_file_turns_7_4_progress_into_an_expected_failure(
+    held: list[ReferenceServer], tmp_path: Path
+) -> None:
+    expectations = tmp_path / "expected.toml"
+    expectations.write_text(
+        "[[expected]]\n"
+        'requirement = "REDIS-ACTIONS-PROGRESS-NUMBER"\n'
+        'status = "failed"\n'
+        'reason = "7.4 returns progress as a string"\n',
+        encoding="utf-8",
+    )
+    url = _serve(held, RedisEnterpriseApp("progress-string"))
+    result = run_against(
+        url, API, tmp_path / "report", "--strict", "--expectations", str(expectations)
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.requirement("REDIS-ACTIONS-PROGRESS-NUMBER")["status"] == "expected-failure"
+    assert _failed(result) == set()
+
+
+def test_read_only_run_starts_and_cancels_nothing(
+    held: list[ReferenceServer], tmp_path: Path
+) -> None:
+    app = RecordingApp()
+    url = _serve(held, app)
+    result = run_cli(
+        "run",
+        "--api",
+        API,
+        "--base-url",
+        url,
+        "--user",
+        "conformance",
+        "--password-env",
+        PASSWORD_ENV,
+        report_dir=tmp_path / "report",
+        env={PASSWORD_ENV: "conformance"},
+    )
+    assert_no_traceback(result)
+    assert result.code == 0, result.stdout + result.stderr
+    statuses = result.statuses()
+    for requirement in MUTATING:
+        assert statuses[requirement] == "skipped", requirement
+        assert "mutations not allowed" in result.requirement(requirement).get("reason", "")
+    real = {"/v1/cluster/actions/change_master"}
+    touched = [(method, path) for method, path in app.seen if method != "GET" and path in real]
+    assert touched == []
+    invented = {path for method, path in app.seen if method in ("POST", "DELETE")}
+    assert all(path.startswith("/v1/cluster/actions/actionconform_") for path in invented)
+    assert [run.action_uid for run in app.cluster_runs] == [SEED_CLUSTER_ACTION_UID]
+
+
+def test_run_with_mutations_cleans_up_after_itself(
+    held: list[ReferenceServer], tmp_path: Path
+) -> None:
+    app = RecordingApp()
+    url = _serve(held, app)
+    result = run_against(url, API, tmp_path / "report")
+    assert result.code == 0, result.stdout + result.stderr
+    for requirement in MUTATING:
+        assert result.requirement(requirement)["status"] == "passed", requirement
+    ledgers = list((tmp_path / "report").glob("ledger-*.jsonl"))
+    assert ledgers
+    latest: dict[str, str] = {}
+    for ledger in ledgers:
+        for line in ledger.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            latest[record["key"]] = record["state"]
+    assert latest and set(latest.values()) == {"removed"}
+    assert not any(run.running(time.monotonic()) for run in app.cluster_runs)
+    starts = sum(
+        1
+        for method, path in app.seen
+        if (method, path) == ("POST", "/v1/cluster/actions/change_master")
+    )
+    assert starts >= len(latest)
