@@ -8,7 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import ssl
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -60,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
         help="failed SHOULD requirements also make the run non-conformant",
     )
     run.add_argument("--max-response-bytes", type=int)
+    run.add_argument(
+        "--max-rps", type=float, help="at most N requests per second (whole run, all workers)"
+    )
+    run.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="end the run after SECONDS: partial report (complete: false), exit 1 or 3",
+    )
 
     mock = commands.add_parser("mock", help="serve a bundled reference server")
     mock.add_argument("api", choices=catalogue.API_NAMES)
@@ -67,6 +79,26 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--host", default="127.0.0.1")
     mock.add_argument("--fault")
     mock.add_argument("--list-faults", action="store_true")
+    mock.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a generated self-signed certificate"
+    )
+    mock.add_argument(
+        "--cert-out", metavar="FILE", help="with --tls: write the CA certificate (PEM) here"
+    )
+
+    cleanup = commands.add_parser(
+        "cleanup", help="remove what a crashed or interrupted run left (only ledger entries)"
+    )
+    cleanup.add_argument("ledger", help="a ledger file, or the report directory of the run")
+    cleanup.add_argument("--base-url")
+    cleanup.add_argument("--config")
+    cleanup.add_argument("--user")
+    cleanup.add_argument("--password-env")
+    cleanup.add_argument("--token-env")
+    cleanup.add_argument("--timeout", type=float)
+    cleanup.add_argument("--ca-bundle")
+    cleanup.add_argument("--insecure", action="store_true")
+    cleanup.add_argument("--max-rps", type=float)
 
     requirements = commands.add_parser("requirements", help="print the requirement catalogue")
     requirements.add_argument("--api", action="append", choices=catalogue.API_NAMES, dest="apis")
@@ -79,7 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pytest_args(options: argparse.Namespace, report_dir: Path) -> list[str]:
+def _pytest_args(
+    options: argparse.Namespace, report_dir: Path, deadline: float | None = None
+) -> list[str]:
     from conformance.paths import SUITES_DIR
 
     args = [
@@ -94,6 +128,7 @@ def _pytest_args(options: argparse.Namespace, report_dir: Path) -> list[str]:
         "--conformance-profile",
         options.profile,
         "--assert=plain",
+        "--conformance-from-cli",
         "-p",
         "no:schemathesis",
         "-p",
@@ -109,6 +144,8 @@ def _pytest_args(options: argparse.Namespace, report_dir: Path) -> list[str]:
         "--ca-bundle": options.ca_bundle,
         "--expectations": options.expectations,
         "--conformance-max-response-bytes": options.max_response_bytes,
+        "--conformance-max-rps": options.max_rps,
+        "--conformance-deadline": deadline,
     }
     for flag, value in pairs.items():
         if value is not None:
@@ -135,13 +172,21 @@ def _default_report_dir() -> Path:
     return Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # a CI job cancelled: the same path as Ctrl-C
+
+
 def command_run(options: argparse.Namespace) -> int:
     from conformance.expectations import load_expectations
+    from conformance.http import RateLimiter
     from conformance.preflight import preflight
     from conformance.target import build_target
 
+    started = time.monotonic()
     if options.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if options.deadline is not None and options.deadline <= 0:
+        raise UsageError("--deadline must be a positive number of seconds")
     target = build_target(
         config=options.config,
         apis=options.apis,
@@ -154,11 +199,14 @@ def command_run(options: argparse.Namespace) -> int:
         insecure=options.insecure,
         allow_mutations=options.allow_mutations,
         max_response_bytes=options.max_response_bytes,
+        max_rps=options.max_rps,
     )
     load_expectations(options.expectations)
     if target.insecure:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
-    preflight(target)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    preflight(target, rate_limiter=RateLimiter(target.max_rps) if target.max_rps else None)
     report_dir = Path(options.report_dir) if options.report_dir else _default_report_dir()
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
@@ -167,8 +215,10 @@ def command_run(options: argparse.Namespace) -> int:
 
     import pytest
 
-    started = time.monotonic()
-    code = int(pytest.main(_pytest_args(options, report_dir)))
+    deadline = None
+    if options.deadline is not None:
+        deadline = max(0.001, options.deadline - (time.monotonic() - started))
+    code = int(pytest.main(_pytest_args(options, report_dir, deadline)))
     report_file = report_dir / "report.json"
     if not report_file.exists():
         print(
@@ -178,9 +228,12 @@ def command_run(options: argparse.Namespace) -> int:
         return EXIT_INTERNAL
     report = json.loads(report_file.read_text(encoding="utf-8"))
     summary = report["summary"]
+    _print_cleanup(report, report_dir)
     if not report["complete"] and code == int(pytest.ExitCode.INTERRUPTED):
         print(f"interrupted: partial report in {report_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if not report["complete"] and report.get("stop_reason"):
+        print(f"stopped: {report['stop_reason']}; partial report", file=sys.stderr)
     print(
         f"{summary['verdict']}: {summary['passed']} passed, {summary['failed']} failed, "
         f"{summary['expected_failures']} expected failures, "
@@ -197,6 +250,23 @@ def command_run(options: argparse.Namespace) -> int:
     return EXIT_INTERNAL
 
 
+def _print_cleanup(report: dict[str, object], report_dir: Path) -> None:
+    cleanup, target = report.get("cleanup"), report.get("target")
+    if isinstance(target, dict) and target.get("bundled"):
+        return  # the bundled servers, and whatever they held, are gone with the run
+    if not isinstance(cleanup, dict) or not (cleanup.get("left") or cleanup.get("unresolved")):
+        return
+    for text in cleanup.get("left", []):
+        print(f"conformance: left behind: {text}", file=sys.stderr)
+    for text in cleanup.get("unresolved", []):
+        print(f"conformance: may exist (creation not confirmed): {text}", file=sys.stderr)
+    print(
+        f"conformance: remove them with: conformance cleanup {report_dir} "
+        "(plus the run's credential flags)",
+        file=sys.stderr,
+    )
+
+
 def command_mock(options: argparse.Namespace) -> int:
     from conformance.servers import APPS, ReferenceServer, app_class
     from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_USER
@@ -210,8 +280,11 @@ def command_mock(options: argparse.Namespace) -> int:
         return 0
     if options.fault and options.fault not in app.FAULTS:
         raise UsageError(f"unknown fault {options.fault!r} for {options.api} (see --list-faults)")
+    if options.cert_out and not options.tls:
+        raise UsageError("--cert-out needs --tls")
+    context, ca_file = _mock_tls(options) if options.tls else (None, None)
     try:
-        server = ReferenceServer(app(options.fault), options.host, options.port)
+        server = ReferenceServer(app(options.fault), options.host, options.port, tls=context)
     except OSError as exc:
         where = f"{options.host}:{options.port}"
         raise UsageError(f"cannot listen on {where}: {exc.strerror}") from None
@@ -221,6 +294,8 @@ def command_mock(options: argparse.Namespace) -> int:
         f"(Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}); Ctrl-C stops",
         flush=True,
     )
+    if ca_file is not None:
+        print(f"CA certificate: {ca_file} (pass it as --ca-bundle)", flush=True)
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:
@@ -228,6 +303,35 @@ def command_mock(options: argparse.Namespace) -> int:
     finally:
         server.httpd.server_close()
     return 0
+
+
+def _mock_tls(options: argparse.Namespace) -> tuple[ssl.SSLContext, Path]:
+    """A fresh CA and server certificate; the CA certificate goes to --cert-out."""
+    import shutil
+    import tempfile
+
+    from conformance.tls import make_certificate
+
+    work = Path(tempfile.mkdtemp(prefix="actionconform-tls-"))
+    files = make_certificate(work, (options.host,))
+    context = files.server_context()
+    ca_file = Path(options.cert_out) if options.cert_out else work / "ca.pem"
+    # The key is loaded into the context: nothing but the CA certificate stays on disk.
+    files.key.unlink()
+    if options.cert_out:
+        try:
+            shutil.copyfile(files.ca_cert, ca_file)
+        except OSError as exc:
+            raise UsageError(f"cannot write {ca_file}: {exc.strerror}") from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return context, ca_file
+
+
+def command_cleanup(options: argparse.Namespace) -> int:
+    from conformance.cleanup import run_cleanup
+
+    return run_cleanup(options)
 
 
 def command_requirements(options: argparse.Namespace) -> int:
@@ -259,6 +363,7 @@ COMMANDS = {
     "mock": command_mock,
     "requirements": command_requirements,
     "diff": command_diff,
+    "cleanup": command_cleanup,
 }
 
 

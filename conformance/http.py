@@ -1,12 +1,15 @@
-"""The suite's HTTP client: bounded, redacting, read-only unless mutations are allowed.
+"""The suite's HTTP client: bounded, polite, redacting, read-only unless mutations are allowed.
 
 Every exchange is kept (redacted) so a failed check can show the request and the response.
-Redirects are never followed, so credentials never reach another host.
+Redirects are never followed, so credentials never reach another host. Each request has a hard
+deadline (a watchdog shuts its socket down), a cap on the body size, an optional shared rate
+limit, and bounded retries of idempotent requests that a 429 or 503 asks to repeat later.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
 import time
@@ -19,14 +22,74 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from conformance.redact import Redactor
+from conformance.transport import (
+    GIVE_UP_AFTER,
+    Breaker,
+    Guard,
+    RateLimiter,
+    new_session,
+    parse_retry_after,
+    reason,
+)
+
+__all__ = [
+    "DEFAULT",
+    "GIVE_UP_AFTER",
+    "MUTATING_METHODS",
+    "ApiClient",
+    "Breaker",
+    "Exchange",
+    "NoResponse",
+    "RateLimiter",
+    "Response",
+    "RunDeadlineReached",
+    "parse_retry_after",
+    "reason",
+]
 
 EXCERPT_CHARS = 2000
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS"}
+RETRY_STATUSES = {429, 503}
+MAX_RETRIES = 2
 DEFAULT = object()  # sentinel: "use the target's credentials"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class NoResponse(Exception):
-    """The server did not answer in time, refused the connection, or sent too much."""
+    """The server did not answer in time, refused the connection, or sent too much.
+
+    ``kind`` is one of ``timeout``, ``connect``, ``tls``, ``too-large``, ``read``,
+    ``unresponsive`` (not sent: the server stopped answering) or ``other``. ``stop_run`` is set
+    when this failure means the run should stop.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        kind: str = "other",
+        exchange: Exchange | None = None,
+        stop_run: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.exchange = exchange
+        self.stop_run = stop_run
+
+    def evidence(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"message": f"no usable response: {self.message}"}
+        if self.exchange is not None:
+            record.update(self.exchange.evidence())
+        return record
+
+
+class RunDeadlineReached(KeyboardInterrupt):
+    """The run's overall deadline passed: the run stops as if interrupted (cleanup, then a
+    partial report). A KeyboardInterrupt so that nothing (Hypothesis included) retries it."""
+
+
+# -- exchanges and responses ----------------------------------------------------------------
 
 
 @dataclass
@@ -41,13 +104,14 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     body_excerpt: str = ""
     elapsed: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def request_line(self) -> str:
         return f"{self.method} {self.url}"
 
     def evidence(self) -> dict[str, Any]:
-        return {
+        record: dict[str, Any] = {
             "request": self.request_line,
             "request_body_excerpt": self.request_body,
             "response": {
@@ -57,6 +121,9 @@ class Exchange:
             },
             "reproduce": self.curl(),
         }
+        if self.notes:
+            record["notes"] = list(self.notes)
+        return record
 
     def curl(self) -> str:
         parts = ["curl", "-sS", "-X", self.method]
@@ -81,21 +148,44 @@ class Response:
 
     @property
     def text(self) -> str:
-        return self.content.decode("utf-8")
+        """The body as UTF-8; invalid UTF-8 is a failed check (``CheckFailure``), not a crash."""
+        try:
+            return self.content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            from conformance.checks import fail
+
+            message = f"body is not valid UTF-8: {exc.reason} at byte {exc.start}"
+            raise fail(message, self) from None
 
     @property
     def content_type(self) -> str:
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        """The body as JSON; raises ``ValueError`` (never RecursionError) if it is not."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _excerpt(data: bytes | str, redactor: Redactor) -> str:
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    if len(text) > EXCERPT_CHARS:
-        text = text[:EXCERPT_CHARS] + f"... [{len(text) - EXCERPT_CHARS} more characters]"
-    return redactor.text(text)
+    """The start of a body, redacted before it is cut (a cut never exposes half a secret)."""
+    window = EXCERPT_CHARS * 4 + 4096
+    total = len(data)
+    head = data[:window]
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    text = redactor.text(text)
+    if len(text) > EXCERPT_CHARS or total > window:
+        text = text[:EXCERPT_CHARS] + f"... [{total} bytes in all]"
+    return _clean(text)
+
+
+# -- the client -----------------------------------------------------------------------------
 
 
 class ApiClient:
@@ -111,6 +201,10 @@ class ApiClient:
         verify: bool | str = True,
         max_response_bytes: int,
         allow_mutations: bool,
+        rate_limiter: RateLimiter | None = None,
+        deadline: float | None = None,
+        max_retries: int = MAX_RETRIES,
+        breaker: Breaker | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.authorization = authorization
@@ -119,15 +213,20 @@ class ApiClient:
         self.verify = verify
         self.max_response_bytes = max_response_bytes
         self.allow_mutations = allow_mutations
+        self.rate_limiter = rate_limiter
+        self.deadline = deadline  # time.monotonic() at which the whole run must end
+        self.max_retries = max_retries
+        self.breaker = breaker or Breaker()
         self._local = threading.local()
         self.last_exchange: Exchange | None = None
+        if verify is False:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     @property
     def session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.trust_env = False
+            session = new_session()
             self._local.session = session
         return session
 
@@ -142,11 +241,17 @@ class ApiClient:
         authorization: Any = DEFAULT,
         mutating: bool | None = None,
         timeout: float | None = None,
+        retry: bool = True,
+        headers_only: bool = False,
+        max_bytes: int | None = None,
     ) -> Response:
         """Send one request; skips the test if it would mutate and mutations are not allowed.
 
         ``mutating=False`` on a POST or DELETE declares that a conformant server must refuse it
-        (the docs say so), which makes it safe to send in a read-only run.
+        (the docs say so), which makes it safe to send in a read-only run. A GET, HEAD or
+        OPTIONS answered 429 or 503 with ``Retry-After`` is repeated (at most ``max_retries``
+        times, each wait capped at the timeout) unless ``retry=False``. ``headers_only`` reads
+        the status and headers and leaves the body unread.
         """
         method = method.upper()
         if mutating is None:
@@ -158,7 +263,6 @@ class ApiClient:
         if auth:
             send_headers["Authorization"] = auth
         data = body.encode("utf-8") if isinstance(body, str) else body
-        limit = timeout or self.timeout
         prepared = self.session.prepare_request(
             requests.Request(
                 method, self.base_url + path, params=params, data=data, headers=send_headers
@@ -171,51 +275,125 @@ class ApiClient:
             request_body=_excerpt(data or b"", self.redactor),
         )
         self.last_exchange = exchange
-        started = time.monotonic()
-        try:
-            raw = self.session.send(
-                prepared,
-                stream=True,
-                timeout=(min(limit, 10.0), limit),
-                verify=self.verify,
-                allow_redirects=False,
+        stop = self.breaker.reason
+        if stop is not None:
+            raise NoResponse(f"not sent: {stop}", "unresponsive", exchange, stop)
+        limit = timeout or self.timeout
+        cap = max_bytes or self.max_response_bytes
+        attempt = 0
+        while True:
+            try:
+                response = self._send(prepared, exchange, limit, cap, headers_only)
+            except NoResponse as exc:
+                exc.stop_run = self.breaker.failure(self.base_url)
+                raise
+            self.breaker.success()
+            delay = self._retry_delay(response, method, retry, attempt)
+            if delay is None:
+                return response
+            attempt += 1
+            exchange.notes.append(
+                f"answered {response.status} with Retry-After: "
+                f"{response.headers.get('Retry-After')}; repeated after {delay:g} s"
             )
-        except requests.exceptions.SSLError as exc:
-            raise NoResponse(f"TLS failure: {_first_line(exc)}") from None
-        except requests.exceptions.Timeout:
-            raise NoResponse(f"no answer within {limit:g} s") from None
-        except requests.exceptions.ConnectionError as exc:
-            raise NoResponse(f"connection failed: {_first_line(exc)}") from None
-        try:
-            content = self._read_body(raw, started, limit)
-        finally:
-            raw.close()
-        exchange.status = raw.status_code
-        exchange.response_headers = self.redactor.headers(dict(raw.headers))
+            time.sleep(delay)
+
+    def _retry_delay(
+        self, response: Response, method: str, retry: bool, attempt: int
+    ) -> float | None:
+        if not retry or method not in IDEMPOTENT_METHODS or attempt >= self.max_retries:
+            return None
+        if response.status not in RETRY_STATUSES:
+            return None
+        seconds = parse_retry_after(response.headers.get("Retry-After"))
+        if seconds is None:
+            return None
+        delay = min(seconds, self.timeout)
+        if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+            return None
+        return delay
+
+    def _send(
+        self,
+        prepared: requests.PreparedRequest,
+        exchange: Exchange,
+        limit: float,
+        cap: int,
+        headers_only: bool,
+    ) -> Response:
+        by_run_deadline = False
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise RunDeadlineReached("the run deadline was reached before this request")
+            if remaining < limit:
+                limit, by_run_deadline = remaining, True
+        if self.rate_limiter is not None:
+            self.rate_limiter.wait()
+        started = time.monotonic()
+        with Guard(limit) as guard:
+            try:
+                raw = self.session.send(
+                    prepared,
+                    stream=True,
+                    timeout=(min(limit, 10.0), limit),
+                    verify=self.verify,
+                    allow_redirects=False,
+                )
+            except requests.exceptions.RequestException as exc:
+                raise self._failure(exc, guard, limit, by_run_deadline, exchange) from None
+            try:
+                exchange.status = raw.status_code
+                exchange.response_headers = {
+                    name: _clean(value)
+                    for name, value in self.redactor.headers(dict(raw.headers)).items()
+                }
+                content = b"" if headers_only else self._read_body(raw, cap, exchange)
+                if guard.fired:  # a body "until close" cut short by the watchdog
+                    raise self._failure(None, guard, limit, by_run_deadline, exchange)
+            except (requests.exceptions.RequestException, OSError) as exc:
+                raise self._failure(exc, guard, limit, by_run_deadline, exchange) from None
+            except urllib3.exceptions.HTTPError as exc:
+                raise self._failure(exc, guard, limit, by_run_deadline, exchange) from None
+            finally:
+                raw.close()
         exchange.body_excerpt = _excerpt(content, self.redactor)
         exchange.elapsed = round(time.monotonic() - started, 3)
         return Response(raw.status_code, raw.headers, content, exchange)
 
-    def _read_body(self, raw: requests.Response, started: float, limit: float) -> bytes:
+    def _failure(
+        self,
+        exc: BaseException | None,
+        guard: Guard,
+        limit: float,
+        by_run_deadline: bool,
+        exchange: Exchange,
+    ) -> NoResponse:
+        if guard.fired:
+            if by_run_deadline:
+                raise RunDeadlineReached("the run deadline was reached during this request")
+            return NoResponse(f"no complete answer within {limit:g} s", "timeout", exchange)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return NoResponse(f"TLS failure: {reason(exc)}", "tls", exchange)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return NoResponse(f"no answer within {limit:g} s", "timeout", exchange)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return NoResponse(f"connection failed: {reason(exc)}", "connect", exchange)
+        detail = reason(exc) if exc is not None else "interrupted"
+        return NoResponse(f"reading the response failed: {detail}", "read", exchange)
+
+    def _read_body(self, raw: requests.Response, cap: int, exchange: Exchange) -> bytes:
         chunks: list[bytes] = []
         size = 0
-        try:
-            for chunk in raw.raw.stream(65536, decode_content=True):
-                size += len(chunk)
-                if size > self.max_response_bytes:
-                    raise NoResponse(
-                        f"response body exceeds the {self.max_response_bytes}-byte limit"
-                    )
-                if time.monotonic() - started > limit:
-                    raise NoResponse(f"response not complete within {limit:g} s")
-                chunks.append(chunk)
-        except requests.exceptions.RequestException as exc:
-            raise NoResponse(f"reading the body failed: {_first_line(exc)}") from None
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
-            raise NoResponse(f"reading the body failed: {_first_line(exc)}") from None
+        for chunk in raw.raw.stream(65536, decode_content=True):
+            size += len(chunk)
+            if size > cap:
+                exchange.body_excerpt = _excerpt(b"".join(chunks[:1]), self.redactor)
+                chunks.clear()  # a kept traceback must not keep the body alive
+                raise NoResponse(
+                    f"response body exceeds the {cap}-byte limit (--max-response-bytes)",
+                    "too-large",
+                    exchange,
+                )
+            chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return text.splitlines()[0][:300]

@@ -6,10 +6,13 @@ in any other pytest session it adds its options and stays out of the way.
 
 from __future__ import annotations
 
+import _thread
+import argparse
 import contextlib
-import os
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +22,10 @@ import pytest
 
 from conformance import __version__, bundled, catalogue
 from conformance.auth import authorization_for
-from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
+from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
 from conformance.expectations import load_expectations
-from conformance.http import ApiClient, NoResponse
-from conformance.ledger import Ledger
+from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
+from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
 from conformance.profiles import load_profile
 from conformance.redact import Redactor
 from conformance.report import write_report_dir
@@ -105,6 +108,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="largest response body read",
     )
+    group.addoption(
+        "--conformance-max-rps",
+        dest="conformance_max_rps",
+        type=float,
+        help="at most this many requests per second (shared by all workers)",
+    )
+    group.addoption(
+        "--conformance-deadline",
+        dest="conformance_deadline",
+        type=float,
+        help="stop the run after this many seconds (partial report, complete: false)",
+    )
+    group.addoption(
+        "--conformance-from-cli",
+        dest="conformance_from_cli",
+        action="store_true",
+        help=argparse.SUPPRESS,
+    )
 
 
 def _suite_mode(config: pytest.Config) -> bool:
@@ -130,6 +151,7 @@ class RunState:
             insecure=option("conformance_insecure"),
             allow_mutations=option("conformance_allow_mutations"),
             max_response_bytes=option("conformance_max_response_bytes"),
+            max_rps=option("conformance_max_rps"),
         )
         self.expectations = load_expectations(option("conformance_expectations"))
         self.strict: bool = option("conformance_strict")
@@ -145,10 +167,37 @@ class RunState:
         self.collect_errors = 0
         self.started_at = _now()
         self._clients: dict[str, ApiClient] = {}
+        self._breakers: dict[str, Breaker] = {}
+        workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+        # --max-rps is for the whole run: each of N xdist workers gets 1/N of it.
+        self.rate_limiter: RateLimiter | None = None
+        if self.target.max_rps:
+            share = int(workerinput.get("workercount", 1) or 1)
+            self.rate_limiter = RateLimiter(self.target.max_rps / share)
+        # The run deadline, as time.monotonic() of this process (workers inherit the epoch).
+        self.deadline: float | None = None
+        self.deadline_seconds: float | None = option("conformance_deadline")
+        if self.deadline_seconds is not None:
+            if self.deadline_seconds <= 0:
+                raise UsageError("--deadline must be a positive number of seconds")
+            ends_at = float(workerinput.get("actionconform_ends_at", 0)) or (
+                time.time() + self.deadline_seconds
+            )
+            self.ends_at = ends_at
+            self.deadline = time.monotonic() + (ends_at - time.time())
+        self.stop_reason: str | None = None
+        self.backstop: threading.Timer | None = None
+        self.session: pytest.Session | None = None
+        self.cleanup_result: CleanupResult | None = None
         # One ledger per process: an xdist worker removes only what it created itself.
         ledger_dir = self.report_dir or tempfile.mkdtemp(prefix="actionconform-")
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        self.ledger = Ledger(Path(ledger_dir) / f"ledger-{worker}.jsonl")
+        # (config.workerinput, not the environment: a subprocess inherits the environment.)
+        worker = str(workerinput.get("workerid", "main"))
+        self.ledger = Ledger(
+            Path(ledger_dir) / f"ledger-{worker}.jsonl",
+            redactor=self.redactor,
+            base_url_for=self.known_base_url,
+        )
 
     def base_url(self, api: str) -> str:
         if self.target.base_url:
@@ -158,35 +207,61 @@ class RunState:
             pytest.skip(f"no bundled reference server for {api} yet; pass --base-url")
         return url
 
+    def known_base_url(self, api: str) -> str | None:
+        if self.target.base_url:
+            return self.target.base_url
+        return bundled.bundled_url(api)
+
+    def new_client(self, api: str, base_url: str, *, for_cleanup: bool = False) -> ApiClient:
+        # One breaker per server for the tests; cleanup gets a fresh one, so a server that
+        # stopped answering is still asked to remove what the run created.
+        breaker = Breaker() if for_cleanup else self._breakers.setdefault(base_url, Breaker())
+        return ApiClient(
+            base_url,
+            authorization=authorization_for(api, self.target),
+            redactor=self.redactor,
+            timeout=self.target.timeout,
+            verify=self.target.verify(),
+            max_response_bytes=self.target.max_response_bytes,
+            allow_mutations=self.target.allow_mutations or self.target.bundled or for_cleanup,
+            rate_limiter=self.rate_limiter,
+            deadline=None if for_cleanup else self.deadline,
+            breaker=breaker,
+        )
+
     def client(self, api: str) -> ApiClient:
         if api not in self._clients:
-            self._clients[api] = ApiClient(
-                self.base_url(api),
-                authorization=authorization_for(api, self.target),
-                redactor=self.redactor,
-                timeout=self.target.timeout,
-                verify=self.target.verify(),
-                max_response_bytes=self.target.max_response_bytes,
-                allow_mutations=self.target.allow_mutations or self.target.bundled,
-            )
+            self._clients[api] = self.new_client(api, self.base_url(api))
         return self._clients[api]
 
-    def cleanup(self) -> list[str]:
-        """Remove every object this run created and has not removed; returns what is left."""
-        left: list[str] = []
-        for entry in self.ledger.open_entries():
-            assert entry.method and entry.path
-            try:
-                response = self.client(entry.api).request(entry.method, entry.path)
-            except NoResponse as exc:
-                left.append(f"{entry.description}: {exc}")
-                continue
-            if response.status < 300 or response.status == 404:
-                self.ledger.removed(entry)
-            else:
-                answer = f"{entry.method} {entry.path} -> {response.status}"
-                left.append(f"{entry.description}: {answer}")
-        return left
+    def cleanup(self) -> CleanupResult:
+        """Remove every object this process created and has not removed.
+
+        Fresh clients: the run deadline and a tripped "server stopped answering" do not stop
+        the removal of what the run created.
+        """
+        clients: dict[tuple[str, str], ApiClient] = {}
+
+        def client_for(entry: Entry) -> ApiClient | str:
+            base_url = entry.base_url or self.known_base_url(entry.api)
+            if base_url is None:
+                return "no server to send the removal to"
+            key = (entry.api, base_url)
+            if key not in clients:
+                clients[key] = self.new_client(entry.api, base_url, for_cleanup=True)
+            return clients[key]
+
+        result = remove_entries([self.ledger], client_for)
+        self.cleanup_result = result
+        return result
+
+    def leftovers(self) -> dict[str, Any] | None:
+        """The cleanup state of every ledger of this run (all workers), for the report."""
+        record = summarise_ledgers(self.ledger.path.parent)
+        interrupted = self.cleanup_result is not None and self.cleanup_result.interrupted
+        if record is not None and interrupted:
+            record["interrupted"] = True
+        return record
 
     def report(self, complete: bool, finished: bool) -> dict[str, Any]:
         by_requirement: dict[str, list[CaseResult]] = {}
@@ -202,7 +277,7 @@ class RunState:
             for requirement in self.requirements
         ]
         target = self.target
-        return {
+        report: dict[str, Any] = {
             "format": "actionconform-report/1",
             "tool_version": __version__,
             "target": {
@@ -217,11 +292,28 @@ class RunState:
             "summary": summarise(self.requirements, records, self.strict),
             "requirements": records,
         }
+        if not complete:
+            report["stop_reason"] = self.stop_reason or (
+                "interrupted" if finished else "the run has not finished (or was killed)"
+            )
+        if finished and self.report_dir:
+            leftovers = self.leftovers()
+            if leftovers is not None:
+                report["cleanup"] = leftovers
+        return report
+
+    def stop(self, session: pytest.Session, reason: str) -> None:
+        """Stop the run after the current test: the report says why and is incomplete."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        session.shouldstop = reason
 
     def write(self, complete: bool, finished: bool) -> dict[str, Any]:
         report = self.report(complete, finished)
         if self.report_dir and self.is_controller:
-            write_report_dir(self.report_dir, report, self.redactor)
+            # Redact values here, keys never: the writer's own pass over the serialised text
+            # then only strips SecureParameter contents (a short password cannot break keys).
+            write_report_dir(self.report_dir, self.redactor.tree(report), Redactor())
         return report
 
 
@@ -243,16 +335,59 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(str(exc), returncode=exc.exit_code)
     config.stash[_STATE_KEY] = state
     load_profile(config.getoption("conformance_profile"))
-    if state.is_controller and state.target.base_url:
+    from_cli = config.getoption("conformance_from_cli")
+    if not state.is_controller:
+        return
+    if state.target.insecure and not from_cli:
+        sys.stderr.write("warning: TLS certificate verification is off (--insecure)\n")
+    if state.target.base_url and not from_cli:  # `conformance run` has probed already
         from conformance.preflight import preflight
 
         try:
-            preflight(state.target)
+            preflight(state.target, rate_limiter=state.rate_limiter)
         except ConformanceError as exc:
             pytest.exit(str(exc), returncode=exc.exit_code)
+    if state.deadline_seconds is not None:
+        _start_backstop(state)
+
+
+def _start_backstop(state: RunState) -> None:
+    """If the run is still going well past its deadline, interrupt it like Ctrl-C would.
+
+    Requests end at the deadline by themselves; this catches anything else (a test that
+    sleeps, a bug). The interrupted run still cleans up and writes its partial report.
+    """
+    assert state.deadline is not None
+    grace = 2 * state.target.timeout + 5
+
+    def interrupt() -> None:
+        if state.stop_reason is None:
+            state.stop_reason = _deadline_reason(state)
+        _thread.interrupt_main()
+
+    delay = max(0.0, state.deadline - time.monotonic()) + grace
+    timer = threading.Timer(delay, interrupt)
+    timer.daemon = True
+    timer.start()
+    state.backstop = timer
+
+
+def _deadline_reason(state: RunState) -> str:
+    return "the run deadline (--deadline) was reached"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker ends at the same wall-clock moment as the controller."""
+    state = state_of(node.config)
+    if state is not None and state.deadline is not None:
+        node.workerinput["actionconform_ends_at"] = state.ends_at
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    state = state_of(config)
+    if state is not None and state.backstop is not None:
+        state.backstop.cancel()
     bundled.stop_all()
 
 
@@ -299,6 +434,9 @@ def pytest_runtest_makereport(
                 evidence.append(error.evidence())
             elif isinstance(error, NoResponse):
                 evidence.append({"message": f"no usable response: {error}"})
+            state = state_of(item.config)
+            if isinstance(error, NoResponse) and error.stop_run and state is not None:
+                state.stop(item.session, error.stop_run)
         report.user_properties.append((PROPERTY_KEY, {"requirements": ids, "evidence": evidence}))
     return report
 
@@ -325,6 +463,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         result.reason = _skip_reason(report)
 
 
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    state = _RUN_STATE
+    if state is not None and isinstance(excinfo.value, RunDeadlineReached):
+        state.stop_reason = state.stop_reason or _deadline_reason(state)
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    state = _RUN_STATE
+    if state is None or state.deadline is None or state.session is None:
+        return
+    if time.monotonic() >= state.deadline:
+        state.stop(state.session, _deadline_reason(state))
+
+
 def _failure_text(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = getattr(crash, "message", None) or str(report.longrepr).splitlines()[-1:]
@@ -338,24 +490,34 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 
 _LOG_STATE: RunState | None = None
+_RUN_STATE: RunState | None = None  # the state of this process's run (controller or worker)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    global _LOG_STATE
+    global _LOG_STATE, _RUN_STATE
     state = state_of(session.config)
-    if state is None or not state.is_controller or session.config.option.collectonly:
+    if state is None or session.config.option.collectonly:
+        return
+    state.session = session
+    _RUN_STATE = state
+    if not state.is_controller:
         return
     _LOG_STATE = state
     state.write(complete=False, finished=False)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    global _LOG_STATE
+    global _LOG_STATE, _RUN_STATE
     state = state_of(session.config)
     if state is None or session.config.option.collectonly:
         return
-    for problem in state.cleanup():
-        sys.stderr.write(f"conformance: cleanup left an object behind: {problem}\n")
+    _RUN_STATE = None
+    if state.backstop is not None:
+        state.backstop.cancel()
+    deadline_passed = state.deadline is not None and time.monotonic() >= state.deadline - 0.5
+    if exitstatus == pytest.ExitCode.INTERRUPTED and deadline_passed and not state.stop_reason:
+        state.stop_reason = _deadline_reason(state)  # e.g. a worker stopped at the deadline
+    state.cleanup()  # what is left is in the report (all workers' ledgers) and the summary
     if not state.is_controller:
         return
     _LOG_STATE = None
@@ -363,11 +525,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         pytest.ExitCode.INTERNAL_ERROR,
         pytest.ExitCode.USAGE_ERROR,
     )
-    interrupted = not broken and exitstatus == pytest.ExitCode.INTERRUPTED
-    report = state.write(complete=not (interrupted or broken), finished=True)
+    stopped = not broken and state.stop_reason is not None
+    interrupted = not broken and not stopped and exitstatus == pytest.ExitCode.INTERRUPTED
+    if broken and state.stop_reason is None:
+        state.stop_reason = "internal error of the suite (see the output above)"
+    report = state.write(complete=not (interrupted or broken or stopped), finished=True)
     session.config.stash[_REPORT_KEY] = report
     if broken:
         session.exitstatus = EXIT_INTERNAL
+    elif stopped:
+        # A partial run proves no conformance: non-conformant if a failure is already
+        # certain, otherwise "could not assess".
+        verdict = report["summary"]["verdict"]
+        session.exitstatus = 1 if verdict == "non-conformant" else EXIT_UNREACHABLE
     elif not interrupted:
         session.exitstatus = EXIT_BY_VERDICT[report["summary"]["verdict"]]
 
@@ -392,6 +562,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         f"{summary['skipped']} skipped, {summary['untested']} untested"
     )
     terminalreporter.write_line(line)
+    if state.cleanup_result is not None:
+        for text in state.cleanup_result.lines():
+            terminalreporter.write_line(f"actionconform cleanup: {state.redactor.text(text)}")
+        if not state.cleanup_result.clean:
+            terminalreporter.write_line(f"finish with: conformance cleanup {state.ledger.path}")
     if state.report_dir:
         terminalreporter.write_line(f"report: {Path(state.report_dir) / 'report.html'}")
 

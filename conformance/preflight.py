@@ -1,13 +1,16 @@
-"""Before anything is judged: can the target be reached, over TLS, with these credentials?"""
+"""Before anything is judged: can the target be reached, over TLS, with these credentials?
+
+The probe is one GET per API through the suite's own client, so it has the same hard deadline,
+rate limit and redirect policy as every other request. Only the status line and headers are
+read: a server that trickles or never ends its body is the suite's to judge, not the probe's.
+"""
 
 from __future__ import annotations
 
-import re
-
-import requests
-
 from conformance.auth import authorization_for
 from conformance.errors import UnreachableError
+from conformance.http import ApiClient, NoResponse, RateLimiter
+from conformance.redact import Redactor
 from conformance.target import Target
 
 # A read that every API answers to an authenticated client without acting on anything.
@@ -17,53 +20,46 @@ PROBES: dict[str, str] = {
     "redis-enterprise": "/v1/cluster/actions",
     "edgeiq": "/fleets",
 }
+TLS_HINT = "(use --ca-bundle FILE to trust its CA, or --insecure to skip verification)"
 
 
-def preflight(target: Target) -> None:
+def preflight(
+    target: Target,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    apis: list[str] | None = None,
+) -> None:
     """Raise ``UnreachableError`` (exit 3) with one clear line if nothing can be assessed."""
     if target.base_url is None:
         return
-    session = requests.Session()
-    session.trust_env = False
-    for api in target.apis:
-        url = target.base_url + PROBES[api]
-        headers = {}
-        authorization = authorization_for(api, target)
-        if authorization:
-            headers["Authorization"] = authorization
+    for api in apis or target.apis:
+        client = ApiClient(
+            target.base_url,
+            authorization=authorization_for(api, target),
+            redactor=Redactor(target.secrets()),
+            timeout=target.timeout,
+            verify=target.verify(),
+            max_response_bytes=target.max_response_bytes,
+            allow_mutations=False,
+            rate_limiter=rate_limiter,
+        )
+        probe = PROBES[api]
         try:
-            response = session.get(
-                url,
-                headers=headers,
-                timeout=(min(target.timeout, 10.0), target.timeout),
-                verify=target.verify(),
-                allow_redirects=False,
-                stream=True,
-            )
-            response.close()
-        except requests.exceptions.SSLError as exc:
+            response = client.request("GET", probe, headers_only=True, retry=True)
+        except NoResponse as exc:
+            raise UnreachableError(_line(target, exc)) from None
+        if response.status == 401:
+            given = "were rejected" if client.authorization else "are required but none were given"
             raise UnreachableError(
-                f"TLS failure talking to {target.base_url}: {_reason(exc)} "
-                "(use --ca-bundle FILE, or --insecure to skip verification)"
-            ) from None
-        except requests.exceptions.Timeout:
-            raise UnreachableError(
-                f"{target.base_url} did not answer within {target.timeout:g} s"
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise UnreachableError(f"cannot reach {target.base_url}: {_reason(exc)}") from None
-        if response.status_code == 401:
-            given = "were rejected" if authorization else "are required but none were given"
-            raise UnreachableError(
-                f"{target.base_url} answered 401 to GET {PROBES[api]}: credentials {given}"
+                f"{target.base_url} answered 401 to GET {probe}: credentials {given}"
             )
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "certificate verify failed" in text:
-        return "certificate verify failed"
-    errno = re.search(r"\[Errno -?\d+\] [^'\"()]+", text)
-    if errno:
-        return errno.group(0).strip()
-    return text.splitlines()[0][:200] if text else exc.__class__.__name__
+def _line(target: Target, exc: NoResponse) -> str:
+    if exc.kind == "tls":
+        detail = exc.message.removeprefix("TLS failure: ")
+        return f"TLS failure talking to {target.base_url}: {detail} {TLS_HINT}"
+    if exc.kind == "timeout":
+        return f"{target.base_url} did not answer within {target.timeout:g} s"
+    detail = exc.message.removeprefix("connection failed: ")
+    return f"cannot reach {target.base_url}: {detail}"

@@ -1,16 +1,53 @@
-"""Keep secrets out of everything the suite writes or prints."""
+"""Keep secrets out of everything the suite writes or prints.
+
+A secret is replaced in every spelling it may take in a report: as given, Base64 in a Basic
+header, JSON-, URL-, HTML- and XML-escaped. Secret headers (``Authorization``, ``SessionToken``,
+cookies) and the contents of ``<SecureParameter>`` elements are replaced whatever they hold,
+also when an excerpt cut the element short.
+"""
 
 from __future__ import annotations
 
 import base64
+import html
+import json
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
-SECRET_HEADERS = {"authorization", "proxy-authorization", "sessiontoken", "cookie", "set-cookie"}
+SECRET_HEADERS = {
+    "authorization",
+    "proxy-authorization",
+    "sessiontoken",
+    "x-auth-token",
+    "cookie",
+    "set-cookie",
+}
 _SECURE_PARAMETER = re.compile(
-    r"(<SecureParameter\b[^>]*>)(.*?)(</SecureParameter>)", re.DOTALL | re.IGNORECASE
+    r"(<SecureParameter\b[^>]*(?<!/)>)(.*?)(</SecureParameter>|$)",
+    re.DOTALL | re.IGNORECASE,
 )
+# The same element once a report has been escaped for HTML or XML.
+_SECURE_PARAMETER_ESCAPED = re.compile(
+    r"(&lt;SecureParameter\b.*?&gt;)(.*?)(&lt;/SecureParameter&gt;|$)",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def spellings(secret: str) -> set[str]:
+    """The forms a secret can take once quoted for JSON, a URL, HTML or XML."""
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+    }
+    return {form for form in forms if form}
 
 
 class Redactor:
@@ -24,15 +61,34 @@ class Redactor:
     def add(self, secret: str | None, username: str | None = None) -> None:
         if not secret:
             return
-        self._secrets.add(secret)
+        self._secrets |= spellings(secret)
         if username is not None:
-            pair = f"{username}:{secret}".encode()
-            self._secrets.add(base64.b64encode(pair).decode())
+            pair = base64.b64encode(f"{username}:{secret}".encode()).decode()
+            self._secrets |= spellings(pair)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self._secrets)
 
     def text(self, value: str) -> str:
         value = _SECURE_PARAMETER.sub(rf"\1{REDACTED}\3", value)
+        value = _SECURE_PARAMETER_ESCAPED.sub(rf"\1{REDACTED}\3", value)
         for secret in sorted(self._secrets, key=len, reverse=True):
             value = value.replace(secret, REDACTED)
+        return value
+
+    def tree(self, value: Any) -> Any:
+        """A copy of a JSON-like value with every string value redacted and keys kept.
+
+        Redacting a serialised document instead would let a short secret (say ``x``) rewrite
+        the keys (``e[redacted]pected``) and break the document.
+        """
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {key: self.tree(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.tree(item) for item in value]
         return value
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:

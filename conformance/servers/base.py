@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import re
+import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,8 +153,18 @@ class ReferenceApp:
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "actionconform-reference/0.1"
+    disable_nagle_algorithm = True  # replies go out at once, not after the 40 ms ACK delay
     app: ReferenceApp
     scheme = "http"
+    tls: ssl.SSLContext | None = None
+    timeout = 60  # a client that stalls mid-request frees its thread
+
+    def setup(self) -> None:
+        # The TLS handshake runs here, in the connection's own thread, never in accept().
+        if self.tls is not None:
+            self.request.settimeout(10)
+            self.request = self.tls.wrap_socket(self.request, server_side=True)
+        super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -194,20 +206,49 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
-class ReferenceServer:
-    """Serves one app on loopback in a background thread."""
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up, or refuses our certificate, is no server error."""
 
-    def __init__(self, app: ReferenceApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        handler = type("Handler", (_RequestHandler,), {"app": app})
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
+class _QuietServer6(_QuietServer):
+    address_family = socket.AF_INET6
+
+
+class ReferenceServer:
+    """Serves one app on loopback in a background thread, over HTTP or HTTPS.
+
+    ``tls`` is a server-side ``ssl.SSLContext`` (see ``conformance.tls``); with it the server
+    speaks HTTPS and ``url`` starts with ``https://``.
+    """
+
+    def __init__(
+        self,
+        app: ReferenceApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        scheme = "https" if tls is not None else "http"
+        attributes = {"app": app, "tls": tls, "scheme": scheme}
+        handler = type("Handler", (_RequestHandler,), attributes)
         self.app = app
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.scheme = scheme
+        server_class = _QuietServer6 if ":" in host else _QuietServer
+        self.httpd = server_class((host, port), handler)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{name}]" if ":" in name else name
+        return f"{self.scheme}://{shown}:{port}"
 
     def start(self) -> str:
         self._thread = threading.Thread(

@@ -1,0 +1,137 @@
+"""Hostile servers: each run ends, in bounded time, with exit 1 or 3, no traceback, no leak.
+
+Every case runs the CLI as a user would (a subprocess, every API) against a deliberately
+hostile server from ``conformance.servers.hostile`` with ``--timeout 1``. Peak memory of the
+run is read from ``RUSAGE_CHILDREN`` (the largest child so far: a bound on this one).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.catalogue import API_NAMES
+from conformance.servers.hostile import HostileServer
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli
+
+PASSWORD = "Hostile-Pw-5e1d"
+CANARY = "CANARY-LOCAL-FILE-CONTENT-83b2"
+GIB = 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    mode: str
+    exit_code: int
+    says: str  # in a failed requirement's evidence (exit 1) or the one stderr line (exit 3)
+
+
+CASES = [
+    Case("external-entity", 1, "DOCTYPE"),
+    Case("billion-laughs", 1, "DOCTYPE"),
+    Case("endless-body", 1, "no usable response"),
+    Case("gzip-bomb", 1, "exceeds the"),
+    Case("no-answer", 3, "did not answer within 1 s"),
+    Case("trickle", 1, "no complete answer within 1 s"),
+    Case("trickle-headers", 3, "did not answer within 1 s"),
+    Case("redirect", 1, "got 302"),
+    Case("invalid-utf8", 1, "not valid UTF-8"),
+]
+
+
+@pytest.fixture
+def local_file(tmp_path: Path) -> Path:
+    secret = tmp_path / "local-secret.txt"
+    secret.write_text(CANARY + "\n", encoding="utf-8")
+    return secret
+
+
+@pytest.fixture
+def other_host() -> Iterator[HostileServer]:
+    """A server on 127.0.0.2 (loopback) that records anything a redirect brings to it."""
+    with HostileServer("echo", "127.0.0.2") as server:
+        yield server
+
+
+def _run(url: str, report_dir: Path, *extra: str) -> CliResult:
+    return run_cli(
+        "run",  # every API: a hostile answer must not crash any suite
+        "--base-url",
+        url,
+        "--user",
+        "qa",
+        "--password-env",
+        PASSWORD_ENV,
+        "--timeout",
+        "1",
+        *extra,
+        report_dir=report_dir,
+        env={PASSWORD_ENV: PASSWORD},
+        timeout=240,
+    )
+
+
+def _everything_written(result: CliResult) -> str:
+    texts = [result.stdout, result.stderr]
+    if result.report_dir is not None and result.report_dir.exists():
+        texts += [path.read_text("utf-8", "replace") for path in result.report_dir.iterdir()]
+    return "\n".join(texts)
+
+
+def _messages(result: CliResult) -> str:
+    return "\n".join(
+        str(item.get("message", ""))
+        for record in result.report["requirements"]
+        for item in record["evidence"]
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.mode for case in CASES])
+def test_hostile_server_ends_the_run_cleanly(
+    case: Case, tmp_path: Path, local_file: Path, other_host: HostileServer
+) -> None:
+    server = HostileServer(case.mode, entity_file=str(local_file), redirect_to=other_host.url)
+    with server:
+        result = _run(server.url, tmp_path / "report")
+    assert_no_traceback(result)
+    assert result.code == case.exit_code, result.stdout + result.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < GIB
+    written = _everything_written(result)
+    assert PASSWORD not in written
+    assert CANARY not in written  # the external entity was never read
+    assert "lollollollol" not in written  # the entities were never expanded
+    assert other_host.seen == []  # nothing, credentials least of all, reached the other host
+    if case.exit_code == 3:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and case.says in lines[0], result.stderr
+        return
+    report = result.report
+    assert report["summary"]["failed"] >= 1
+    assert case.says in _messages(result)
+    leftovers = [path.name for path in tmp_path.joinpath("report").iterdir()]
+    assert not [name for name in leftovers if name.endswith(".tmp")]
+    json.dumps(report)
+
+
+def test_endless_body_is_cut_at_the_size_cap(tmp_path: Path) -> None:
+    with HostileServer("endless-body") as server:
+        result = _run(server.url, tmp_path / "report", "--max-response-bytes", "100000")
+    assert_no_traceback(result)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "response body exceeds the 100000-byte limit" in _messages(result)
+
+
+def test_a_server_that_stops_answering_stops_the_run(tmp_path: Path) -> None:
+    with HostileServer("trickle") as server:
+        result = _run(server.url, tmp_path / "report")
+    assert result.code == 1
+    report = result.report
+    assert report["complete"] is False
+    assert "gave no usable answer to 5 requests in a row" in report["stop_reason"]
+    assert len(server.seen) <= len(API_NAMES) + 5  # the probes, five requests, then nothing
+    assert "stopped:" in result.stderr
