@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_USER
+from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN, BUNDLED_USER
 from conformance.target import Target
 
 TOKEN_APIS = {"edgeiq"}  # raw token in Authorization, no scheme
@@ -18,7 +18,7 @@ def authorization_for(api: str, target: Target) -> str | None:
     """The header the target's credentials give for ``api`` (bundled servers: built-in ones)."""
     if target.bundled:
         if api in TOKEN_APIS:
-            return "conformance-token"  # the bundled EdgeIQ server's token
+            return BUNDLED_TOKEN
         return basic(BUNDLED_USER, BUNDLED_PASSWORD)
     if api in TOKEN_APIS:
         return target.token

@@ -23,6 +23,16 @@ def bundled_url(api: str) -> str | None:
         return server.url
 
 
+def bundled_fixtures(apis: list[str]) -> dict[str, object]:
+    """The ``[fixtures]`` naming the bundled servers' seeded objects, for the given APIs."""
+    merged: dict[str, object] = {}
+    for api in apis:
+        if api in APPS:
+            bundled_url(api)
+            merged.update(_running[api].app.fixtures())
+    return merged
+
+
 def stop_all() -> None:
     with _lock:
         for server in _running.values():

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from conformance import __version__, catalogue
 from conformance.errors import (
@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--host", default="127.0.0.1")
     mock.add_argument("--fault")
     mock.add_argument("--list-faults", action="store_true")
+    mock.add_argument(
+        "--write-target",
+        metavar="FILE",
+        help="write a target file (URL, credentials variable, seeded fixtures) for this server",
+    )
     mock.add_argument(
         "--tls", action="store_true", help="serve HTTPS with a generated self-signed certificate"
     )
@@ -268,8 +273,9 @@ def _print_cleanup(report: dict[str, object], report_dir: Path) -> None:
 
 
 def command_mock(options: argparse.Namespace) -> int:
+    from conformance.auth import TOKEN_APIS
     from conformance.servers import APPS, ReferenceServer, app_class
-    from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_USER
+    from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN, BUNDLED_USER
 
     if options.api not in APPS:
         raise UsageError(f"no bundled reference server for {options.api} yet")
@@ -289,11 +295,17 @@ def command_mock(options: argparse.Namespace) -> int:
         where = f"{options.host}:{options.port}"
         raise UsageError(f"cannot listen on {where}: {exc.strerror}") from None
     with_fault = f" with fault {options.fault}" if options.fault else ""
+    credentials = (
+        f"token {BUNDLED_TOKEN}"
+        if options.api in TOKEN_APIS
+        else f"Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}"
+    )
     print(
-        f"serving {options.api}{with_fault} on {server.url} "
-        f"(Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}); Ctrl-C stops",
+        f"serving {options.api}{with_fault} on {server.url} ({credentials}); Ctrl-C stops",
         flush=True,
     )
+    if options.write_target:
+        _write_mock_target(Path(options.write_target), options.api, server)
     if ca_file is not None:
         print(f"CA certificate: {ca_file} (pass it as --ca-bundle)", flush=True)
     try:
@@ -303,6 +315,29 @@ def command_mock(options: argparse.Namespace) -> int:
     finally:
         server.httpd.server_close()
     return 0
+
+
+def _write_mock_target(path: Path, api: str, server: Any) -> None:
+    """A target file for ``conformance run --config`` against this mock (secret by variable)."""
+    from conformance.auth import TOKEN_APIS
+
+    lines = [
+        "# written by `conformance mock`; export the variable below before `conformance run`",
+        "[target]",
+        f"api = {json.dumps(api)}",
+        f"base_url = {json.dumps(server.url)}",
+    ]
+    if api in TOKEN_APIS:
+        lines.append('token_env = "CONFORMANCE_MOCK_TOKEN"  # conformance-token')
+    else:
+        lines += ['username = "conformance"', 'password_env = "CONFORMANCE_MOCK_PASSWORD"']
+    lines.append("[fixtures]")
+    lines += [f"{key} = {json.dumps(value)}" for key, value in server.app.fixtures().items()]
+    try:
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write target file {path}: {exc.strerror}") from None
+    print(f"target file: {path}", flush=True)
 
 
 def _mock_tls(options: argparse.Namespace) -> tuple[ssl.SSLContext, Path]:

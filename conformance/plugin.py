@@ -601,5 +601,8 @@ def ledger(conformance_state: RunState) -> Ledger:
 
 @pytest.fixture(scope="session")
 def fixtures(conformance_state: RunState) -> dict[str, Any]:
-    """The target file's [fixtures] table."""
-    return conformance_state.target.fixtures
+    """The target file's [fixtures]; a bundled run adds the reference servers' own."""
+    state = conformance_state
+    if state.target.bundled:
+        return {**bundled.bundled_fixtures(state.target.apis), **state.target.fixtures}
+    return state.target.fixtures

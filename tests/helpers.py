@@ -55,20 +55,37 @@ def run_cli(
     return CliResult(completed.returncode, completed.stdout, completed.stderr, report_dir)
 
 
+def write_target(path: Path, api: str, url: str, fixtures: dict[str, Any]) -> Path:
+    """A target file for one API at ``url`` with the bundled credentials and ``fixtures``."""
+    lines = [
+        "[target]",
+        f"api = {json.dumps(api)}",
+        f"base_url = {json.dumps(url)}",
+        'username = "conformance"',
+        f"password_env = {json.dumps(PASSWORD_ENV)}",
+        f"token_env = {json.dumps(TOKEN_ENV)}",
+        "[fixtures]",
+        *(f"{key} = {json.dumps(value)}" for key, value in fixtures.items()),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def run_against(url: str, api: str, report_dir: Path, *extra: str) -> CliResult:
-    """Run the suite for one API against ``url`` with the bundled servers' credentials."""
+    """Run the suite for one API against a reference server at ``url``, mutations allowed.
+
+    The target file names the reference server's seeded objects, as a user's would name theirs.
+    """
+    from conformance.servers import app_class
+
+    report_dir.parent.mkdir(parents=True, exist_ok=True)
+    config = write_target(
+        report_dir.parent / f"target-{api}.toml", api, url, app_class(api)().fixtures()
+    )
     return run_cli(
         "run",
-        "--api",
-        api,
-        "--base-url",
-        url,
-        "--user",
-        "conformance",
-        "--password-env",
-        PASSWORD_ENV,
-        "--token-env",
-        TOKEN_ENV,
+        "--config",
+        str(config),
         "--allow-mutations",
         *extra,
         report_dir=report_dir,

@@ -14,7 +14,14 @@ import pytest
 from conformance import catalogue
 from conformance.servers import ReferenceServer
 from conformance.servers.nexthink import SEEDED_DEVICE_UIDS, NexthinkApp
-from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli
+from tests.helpers import (
+    PASSWORD_ENV,
+    TOKEN_ENV,
+    CliResult,
+    assert_no_traceback,
+    run_cli,
+    write_target,
+)
 
 pytestmark = pytest.mark.slow
 MUTATING = {
@@ -37,19 +44,17 @@ def served() -> Iterator[tuple[NexthinkApp, str]]:
 
 
 def _run(url: str, report_dir: Path, *extra: str) -> CliResult:
+    report_dir.parent.mkdir(parents=True, exist_ok=True)
+    config = write_target(
+        report_dir.parent / "target.toml", "nexthink", url, NexthinkApp().fixtures()
+    )
     return run_cli(
         "run",
-        "--api",
-        "nexthink",
-        "--base-url",
-        url,
-        "--user",
-        "conformance",
-        "--password-env",
-        PASSWORD_ENV,
+        "--config",
+        str(config),
         *extra,
         report_dir=report_dir,
-        env={PASSWORD_ENV: "conformance"},
+        env={PASSWORD_ENV: "conformance", TOKEN_ENV: "unused"},
     )
 
 

@@ -169,8 +169,8 @@ def test_get_answers_404_and_credentials_come_first(url: str) -> None:
     assert refused.headers["WWW-Authenticate"].startswith("Basic")
 
 
-def test_offered_fixtures_are_the_pages_examples(url: str) -> None:
-    offered = requests.get(url + "/actionconform/fixtures", auth=AUTH, timeout=10).json()
+def test_bundled_fixtures_are_the_pages_examples() -> None:
+    offered = NexthinkApp().fixtures()
     assert offered["remote_action_uid"] == MANUAL
     assert offered["remote_action_uid_no_manual"] == NO_MANUAL
     assert offered["remote_action_uid_disabled"] == DISABLED

@@ -32,9 +32,9 @@ FIXTURES: dict[str, Callable[[], dict[str, Any]]] = {"bigfix": _bigfix_fixtures}
 
 
 def _fixtures(api: str) -> dict[str, Any]:
-    offered = getattr(app_class(api), "FIXTURES", None)
-    if isinstance(offered, dict):
-        return dict(offered)
+    offered = app_class(api)().fixtures()
+    if offered:
+        return offered
     try:
         return FIXTURES[api]() if api in FIXTURES else {}
     except (ImportError, AttributeError):
@@ -47,7 +47,10 @@ HISTORY: dict[str, tuple[str, ...]] = {
     "bigfix": ("created",),  # every accepted POST body, kept for the suite's own tests
     "nexthink": ("executions",),  # an execution cannot be deleted through the API
     "redis-enterprise": ("cluster_runs", "replaced"),  # one status slot per cluster action
-    "edgeiq": ("bulk_responses",),  # bulk responses cannot be deleted through the API
+    # Bulk responses cannot be deleted through the API, and an executed fleet action changes the
+    # fleet's devices (tags, metadata, heartbeat) with no undo: the documented effect of a
+    # mutation, which is why --allow-mutations against EdgeIQ must name a test fleet.
+    "edgeiq": ("bulk_responses", "fleets"),
 }
 
 

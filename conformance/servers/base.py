@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 BUNDLED_USER = "conformance"
 BUNDLED_PASSWORD = "conformance"
+BUNDLED_TOKEN = "conformance-token"  # token-authenticated APIs (EdgeIQ)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,10 @@ class ReferenceApp:
             function = getattr(type(self), name)
             for method, pattern in getattr(function, "_routes", []):
                 self._routes.append((method, pattern, getattr(self, name)))
+
+    def fixtures(self) -> dict[str, Any]:
+        """The target-file ``[fixtures]`` that name this server's seeded objects."""
+        return {}
 
     def faulty(self, name: str) -> bool:
         return self.fault == name

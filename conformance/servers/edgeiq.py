@@ -17,10 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Request, route
+from conformance.servers.base import (
+    BUNDLED_TOKEN,
+    Fault,
+    Handler,
+    ReferenceApp,
+    Reply,
+    Request,
+    route,
+)
 
 JSON = "application/json"
-BUNDLED_TOKEN = "conformance-token"
 ACTIONS = ("issue_command", "send_configuration", "add_tags", "add_metadata", "update_heartbeat")
 FIELD_KEYS = (
     "heartbeat_period",
@@ -327,18 +334,14 @@ class EdgeIQApp(ReferenceApp):
             fleets = [{"_id": fleet.id, "name": fleet.name} for fleet in self.fleets.values()]
         return _json(200, fleets)
 
-    @route("GET", r"/actionconform/fixtures")
-    def offered_fixtures(self, request: Request) -> Reply:
-        """Not EdgeIQ: lets the suite find this server's objects when no target file names them."""
-        return _json(
-            200,
-            {
-                "fleet_id": SEEDED_FLEET_ID,
-                "command_id": SEEDED_COMMAND_ID,
-                "configuration_id": SEEDED_CONFIGURATION_ID,
-                "setting_id": SEEDED_SETTING_ID,
-            },
-        )
+    def fixtures(self) -> dict[str, Any]:
+        """The seeded fleet, command, configuration and setting, as target-file fixtures."""
+        return {
+            "fleet_id": SEEDED_FLEET_ID,
+            "command_id": SEEDED_COMMAND_ID,
+            "configuration_id": SEEDED_CONFIGURATION_ID,
+            "setting_id": SEEDED_SETTING_ID,
+        }
 
     @route("POST", r"/fleets/(?P<fleet_id>[^/]+)/actions")
     def execute(self, request: Request, fleet_id: str) -> Reply:

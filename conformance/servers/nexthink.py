@@ -310,9 +310,8 @@ class NexthinkApp(ReferenceApp):
 
     # -- routes ----------------------------------------------------------------------------
 
-    @route("GET", r"/actionconform/fixtures")
-    def offered_fixtures(self, request: Request) -> Reply:
-        """Not Nexthink: lets the suite find this server's objects when no target file does."""
+    def fixtures(self) -> dict[str, Any]:
+        """The page's example UIDs this server is seeded with, as target-file fixtures."""
         by_kind = {
             "remote_action_uid": lambda action: action.enabled and action.manual,
             "remote_action_uid_no_manual": lambda action: action.enabled and not action.manual,
@@ -326,7 +325,7 @@ class NexthinkApp(ReferenceApp):
         offered["device_uids"] = list(SEEDED_DEVICE_UIDS)
         offered["engine_database_uids"] = list(DOC_ENGINE_UIDS)
         offered["device_limit"] = self.device_limit
-        return Reply(200, json.dumps(offered), JSON)
+        return offered
 
     @route("GET", RUN_PATH)
     def run_get(self, request: Request) -> Reply:

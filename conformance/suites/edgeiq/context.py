@@ -1,15 +1,13 @@
 """Values EdgeIQ cases and tests may name: fleets, commands, configurations, settings.
 
-Each comes from the target file's ``[fixtures]``. When a fixture is missing the suite asks the
-server ``GET /actionconform/fixtures``, which only the bundled reference server answers (a real
-EdgeIQ answers 404); otherwise whatever needs the value is skipped with the fixture's name.
+Each comes from the target file's ``[fixtures]`` (a bundled run gets the reference server's own);
+when one is missing, whatever needs the value is skipped with the fixture's name.
 Nothing is ever picked from the server's own lists: every valid action executes on real
 devices, so the fleet must be the one the user named.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from conformance.suites.context import Context
 DEFAULT_MISSING_FLEET_ID = "000000000000000000000000"
 DEFAULT_UNKNOWN_BULK_RESPONSE_ID = "000000000000000000000000"
 DEFAULT_GATEWAY_COMMAND = "reboot"
-OFFERED_FIXTURES_PATH = "/actionconform/fixtures"
 
 WHY = {
     "fleet_id": "the test fleet the suite may execute actions on",
@@ -32,24 +29,11 @@ WHY = {
 
 
 def make_context(client: ApiClient, fixtures: dict[str, Any]) -> Context:
-    @cache
-    def offered() -> dict[str, Any]:
-        response = client.request("GET", OFFERED_FIXTURES_PATH)
-        if response.status != 200:
-            return {}
-        try:
-            document = response.json()
-        except ValueError:
-            return {}
-        return document if isinstance(document, dict) else {}
-
     def named(key: str) -> str:
-        if fixtures.get(key) not in (None, ""):
-            return str(fixtures[key])
-        value = offered().get(key)
-        if not isinstance(value, str) or not value:
+        value = fixtures.get(key)
+        if value in (None, ""):
             pytest.skip(f"no [fixtures] {key} ({WHY[key]}) in the target file")
-        return value
+        return str(value)
 
     def provider(key: str) -> Any:
         return lambda: named(key)

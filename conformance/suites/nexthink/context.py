@@ -3,16 +3,14 @@
 Fixture keys (CONTRACT.md): ``remote_action_uid`` (manually executable),
 ``remote_action_uid_no_manual``, ``remote_action_uid_disabled``, ``device_uids``,
 ``engine_database_uids`` and ``device_limit`` (default 10000: the classic page states none).
-When a key is missing the suite asks ``GET /actionconform/fixtures``, which only the bundled
-reference server answers (with the vendor page's example UIDs, which it is seeded with); a real
-portal answers 404, and whatever needs the key is skipped with the key's name. Nothing is picked
+A bundled run gets the reference server's own fixtures (the vendor page's example UIDs); against
+any other server a missing key skips whatever needs it, naming the key. Nothing is picked
 from a real server: every valid run executes a remote action on real devices.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cached_property
 from typing import Any
 
 import pytest
@@ -26,7 +24,6 @@ from conformance.suites.nexthink.runs import (
 )
 
 DEFAULT_DEVICE_LIMIT = 10000
-OFFERED_FIXTURES_PATH = "/actionconform/fixtures"
 
 WHY = {
     "remote_action_uid": "a manually executable remote action",
@@ -46,24 +43,10 @@ class NexthinkFixtures:
         self.client = client
         self.fixtures = fixtures
 
-    @cached_property
-    def offered(self) -> dict[str, Any]:
-        """What the server offers at /actionconform/fixtures (only the bundled server does)."""
-        response = self.client.request("GET", OFFERED_FIXTURES_PATH)
-        if response.status != 200:
-            return {}
-        try:
-            document = response.json()
-        except ValueError:
-            return {}
-        return document if isinstance(document, dict) else {}
-
     def _lookup(self, key: str) -> Any:
-        """The target's value, else the bundled server's, else None (empty counts as missing)."""
-        for source in (self.fixtures, self.offered):
-            if source.get(key) not in (None, "", []):
-                return source[key]
-        return None
+        """The target's value, or None (empty counts as missing)."""
+        value = self.fixtures.get(key)
+        return None if value in (None, "", []) else value
 
     def _value(self, key: str) -> Any:
         value = self._lookup(key)
