@@ -100,7 +100,7 @@ def _with_cryptography(files: CertificateFiles, hosts: tuple[str, ...]) -> None:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     dns, ips = _names(hosts)
-    alternative = [x509.DNSName(name) for name in dns]
+    alternative: list[x509.GeneralName] = [x509.DNSName(name) for name in dns]
     alternative += [x509.IPAddress(ipaddress.ip_address(address)) for address in ips]
     cert = (
         x509.CertificateBuilder()
