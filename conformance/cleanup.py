@@ -17,7 +17,7 @@ from conformance.http import ApiClient, RateLimiter
 from conformance.ledger import Entry, Ledger, ledger_files, remove_entries
 from conformance.preflight import preflight
 from conformance.redact import Redactor
-from conformance.target import build_target, load_target_file
+from conformance.target import load_target_file, target_from_flags
 
 
 def _choose_base_url(options: argparse.Namespace, entries: list[Entry]) -> str:
@@ -48,26 +48,12 @@ def run_cleanup(options: argparse.Namespace) -> int:
     apis = sorted({entry.api for entry in open_entries})
     if open_entries:
         base_url = _choose_base_url(options, open_entries)
-        target = build_target(
-            config=options.config,
-            apis=apis,
-            base_url=base_url,
-            username=options.user,
-            password_env=options.password_env,
-            token_env=options.token_env,
-            timeout=options.timeout,
-            ca_bundle=options.ca_bundle,
-            insecure=options.insecure,
-            allow_mutations=True,
-            max_rps=options.max_rps,
-        )
+        target = target_from_flags(options, apis=apis, base_url=base_url, allow_mutations=True)
         if target.insecure:
             print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
         limiter = RateLimiter(target.max_rps) if target.max_rps else None
         preflight(target, rate_limiter=limiter)
-        redactor = Redactor(target.secrets())
-        if target.username:
-            redactor.add(target.password, target.username)
+        redactor = target.redactor()
         clients: dict[str, ApiClient] = {}
 
         def client_for(entry: Entry) -> ApiClient | str:

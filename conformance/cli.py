@@ -185,27 +185,14 @@ def command_run(options: argparse.Namespace) -> int:
     from conformance.expectations import load_expectations
     from conformance.http import RateLimiter
     from conformance.preflight import preflight
-    from conformance.target import build_target
+    from conformance.target import target_from_flags
 
     started = time.monotonic()
     if options.workers < 1:
         raise UsageError("--workers must be at least 1")
     if options.deadline is not None and options.deadline <= 0:
         raise UsageError("--deadline must be a positive number of seconds")
-    target = build_target(
-        config=options.config,
-        apis=options.apis,
-        base_url=options.base_url,
-        username=options.user,
-        password_env=options.password_env,
-        token_env=options.token_env,
-        timeout=options.timeout,
-        ca_bundle=options.ca_bundle,
-        insecure=options.insecure,
-        allow_mutations=options.allow_mutations,
-        max_response_bytes=options.max_response_bytes,
-        max_rps=options.max_rps,
-    )
+    target = target_from_flags(options)
     load_expectations(options.expectations)
     if target.insecure:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)

@@ -157,10 +157,7 @@ class RunState:
         self.strict: bool = option("conformance_strict")
         self.report_dir: str | None = option("conformance_report_dir")
         self.is_controller = not hasattr(config, "workerinput")
-        self.redactor = Redactor()
-        if self.target.username:
-            self.redactor.add(self.target.password, self.target.username)
-        self.redactor.add(self.target.token)
+        self.redactor = self.target.redactor()
         self.requirements = catalogue.for_apis(self.target.apis)
         self.known = catalogue.load_all()
         self.results: dict[str, CaseResult] = {}

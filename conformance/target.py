@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from conformance.catalogue import API_NAMES
 from conformance.errors import UsageError
+from conformance.redact import Redactor
 
 DEFAULT_TIMEOUT = 30.0
 # A BigFix status of 100000 computers (GET /api/action/{id}/status, pretty-printed, FQDN
@@ -99,6 +100,13 @@ class Target:
         """Every secret value this target holds, for redaction."""
         return [value for value in (self.password, self.token) if value]
 
+    def redactor(self) -> Redactor:
+        """A redactor that knows this target's secrets in every spelling they travel in."""
+        redactor = Redactor(self.secrets())
+        if self.username:
+            redactor.add(self.password, self.username)
+        return redactor
+
     def verify(self) -> bool | str:
         """The ``verify`` argument for requests."""
         if self.insecure:
@@ -173,6 +181,30 @@ def load_target_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any], 
     if unknown_fields:
         raise UsageError(f"target file {file}: unknown [fields] key(s): {sorted(unknown_fields)}")
     return target, fixtures, {key: str(value) for key, value in fields.items()}
+
+
+def target_from_flags(options: Any, **overrides: Any) -> Target:
+    """``build_target`` from parsed command-line flags (absent flags count as not given)."""
+    names = (
+        "config",
+        "apis",
+        "base_url",
+        "user",
+        "password_env",
+        "token_env",
+        "timeout",
+        "ca_bundle",
+        "insecure",
+        "allow_mutations",
+        "max_response_bytes",
+        "max_rps",
+    )
+    flags: dict[str, Any] = {name: getattr(options, name, None) for name in names}
+    flags["username"] = flags.pop("user")
+    flags["insecure"] = bool(flags["insecure"])
+    flags["allow_mutations"] = bool(flags["allow_mutations"])
+    flags.update(overrides)
+    return build_target(**flags)
 
 
 def build_target(
