@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from conformance.servers import ReferenceServer
-from conformance.servers.base import Reply, Request
 from conformance.servers.edgeiq import (
     BUNDLED_TOKEN,
     SEEDED_COMMAND_ID,
@@ -44,13 +43,6 @@ MUTATING = (
     "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
     "EDGEIQ-BULK-RESPONSE-GET",
 )
-
-
-class UnlistedApp(EdgeIQApp):
-    """Like a real EdgeIQ: it does not offer its objects to the suite (no route, so 404)."""
-
-    def offered_fixtures(self, request: Request) -> Reply:
-        raise AssertionError("not routed")
 
 
 @pytest.fixture
@@ -108,7 +100,7 @@ def test_read_only_run_executes_nothing(held: list[ReferenceServer], tmp_path: P
 def test_renamed_fields_from_the_target_file_pass(
     held: list[ReferenceServer], tmp_path: Path
 ) -> None:
-    url = _serve(held, UnlistedApp(fields=RENAMED))
+    url = _serve(held, EdgeIQApp(fields=RENAMED))
     result = _run(tmp_path, url, "--allow-mutations", fixtures=FIXTURES, fields=RENAMED)
     assert result.code == 0, result.stdout + result.stderr
     assert "skipped" not in result.statuses().values()
@@ -117,7 +109,7 @@ def test_renamed_fields_from_the_target_file_pass(
 def test_default_names_fail_against_renamed_fields(
     held: list[ReferenceServer], tmp_path: Path
 ) -> None:
-    url = _serve(held, UnlistedApp(fields=RENAMED))
+    url = _serve(held, EdgeIQApp(fields=RENAMED))
     result = _run(tmp_path, url, "--allow-mutations", fixtures=FIXTURES)
     assert result.code == 1, result.stdout + result.stderr
     failed = {rid for rid, status in result.statuses().items() if status == "failed"}
@@ -130,7 +122,7 @@ def test_default_names_fail_against_renamed_fields(
 def test_without_fixtures_the_suite_skips_and_names_them(
     held: list[ReferenceServer], tmp_path: Path
 ) -> None:
-    app = UnlistedApp()
+    app = EdgeIQApp()
     result = _run(tmp_path, _serve(held, app), "--allow-mutations")
     assert result.code == 0, result.stdout + result.stderr
     statuses = result.statuses()

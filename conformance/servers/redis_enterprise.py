@@ -5,7 +5,7 @@ real capture). ``/v1/cluster/actions[/{action}]`` is stateful: a started ``chang
 queued, runs for ``RUN_SECONDS`` and completes; a second start while it runs is a 409; a new
 start removes the previous result; DELETE cancels a running action or removes a finished one's
 status. Faults are in ``FAULTS``: one documented behaviour each, named after the requirement it
-breaks. ``STRICT_FAULTS`` break SHOULD requirements, which fail a run only with ``--strict``.
+breaks; one breaks a SHOULD requirement, which fails a run only with ``--strict``.
 """
 
 from __future__ import annotations
@@ -174,14 +174,7 @@ FAULTS: dict[str, Fault] = {
             "REDIS-CLUSTER-ACTION-DELETE-404",
             "DELETE of an unknown cluster action answers 200",
         ),
-    )
-}
-
-# Faults on SHOULD requirements: a run fails on them only with --strict, so the generic fault
-# test (which expects exit 1 without --strict) cannot run them; tests/test_redis_faults.py does.
-STRICT_FAULTS: dict[str, Fault] = {
-    fault.name: fault
-    for fault in (
+        # A SHOULD requirement: a run fails on it only with --strict (the fault test passes it).
         Fault(
             "progress-string",
             "REDIS-ACTIONS-PROGRESS-NUMBER",
@@ -295,10 +288,7 @@ class RedisEnterpriseApp(ReferenceApp):
     FAULTS = FAULTS
 
     def __init__(self, fault: str | None = None, **kwargs: str) -> None:
-        strict = fault if fault in STRICT_FAULTS else None
-        super().__init__(None if strict else fault, **kwargs)
-        if strict:
-            self.fault = strict
+        super().__init__(fault, **kwargs)
         self.actions = [copy.deepcopy(action) for action in SEED_ACTIONS]
         self.state_machines = [copy.deepcopy(machine) for machine in SEED_STATE_MACHINES]
         # An earlier change_master that completed long ago: its result is still readable.
