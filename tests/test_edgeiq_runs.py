@@ -7,12 +7,9 @@ the target file's [fields]; fixtures come from [fixtures], and without them the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from conformance.servers import ReferenceServer
 from conformance.servers.edgeiq import (
     BUNDLED_TOKEN,
     SEEDED_COMMAND_ID,
@@ -45,20 +42,6 @@ MUTATING = (
 )
 
 
-@pytest.fixture
-def held() -> Iterator[list[ReferenceServer]]:
-    servers: list[ReferenceServer] = []
-    yield servers
-    for server in servers:
-        server.stop()
-
-
-def _serve(held: list[ReferenceServer], app: EdgeIQApp) -> str:
-    server = ReferenceServer(app)
-    held.append(server)
-    return server.start()
-
-
 def _toml_table(name: str, values: dict[str, str]) -> str:
     return f"[{name}]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
 
@@ -83,9 +66,9 @@ def _run(tmp_path: Path, url: str, *extra: str, **tables: dict[str, str]) -> Cli
     return result
 
 
-def test_read_only_run_executes_nothing(held: list[ReferenceServer], tmp_path: Path) -> None:
+def test_read_only_run_executes_nothing(serve: Callable[..., str], tmp_path: Path) -> None:
     app = EdgeIQApp()
-    result = _run(tmp_path, _serve(held, app), fixtures=FIXTURES)
+    result = _run(tmp_path, serve(app), fixtures=FIXTURES)
     assert result.code == 0, result.stdout + result.stderr
     statuses = result.statuses()
     for requirement_id in MUTATING:
@@ -98,18 +81,18 @@ def test_read_only_run_executes_nothing(held: list[ReferenceServer], tmp_path: P
 
 
 def test_renamed_fields_from_the_target_file_pass(
-    held: list[ReferenceServer], tmp_path: Path
+    serve: Callable[..., str], tmp_path: Path
 ) -> None:
-    url = _serve(held, EdgeIQApp(fields=RENAMED))
+    url = serve(EdgeIQApp(fields=RENAMED))
     result = _run(tmp_path, url, "--allow-mutations", fixtures=FIXTURES, fields=RENAMED)
     assert result.code == 0, result.stdout + result.stderr
     assert "skipped" not in result.statuses().values()
 
 
 def test_default_names_fail_against_renamed_fields(
-    held: list[ReferenceServer], tmp_path: Path
+    serve: Callable[..., str], tmp_path: Path
 ) -> None:
-    url = _serve(held, EdgeIQApp(fields=RENAMED))
+    url = serve(EdgeIQApp(fields=RENAMED))
     result = _run(tmp_path, url, "--allow-mutations", fixtures=FIXTURES)
     assert result.code == 1, result.stdout + result.stderr
     failed = {rid for rid, status in result.statuses().items() if status == "failed"}
@@ -120,10 +103,10 @@ def test_default_names_fail_against_renamed_fields(
 
 
 def test_without_fixtures_the_suite_skips_and_names_them(
-    held: list[ReferenceServer], tmp_path: Path
+    serve: Callable[..., str], tmp_path: Path
 ) -> None:
     app = EdgeIQApp()
-    result = _run(tmp_path, _serve(held, app), "--allow-mutations")
+    result = _run(tmp_path, serve(app), "--allow-mutations")
     assert result.code == 0, result.stdout + result.stderr
     statuses = result.statuses()
     assert statuses["EDGEIQ-AUTH-401"] == "passed"

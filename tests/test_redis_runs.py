@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conformance import catalogue
-from conformance.servers import ReferenceServer
 from conformance.servers.base import Fault, Reply, Request
 from conformance.servers.redis_enterprise import (
     SEED_CLUSTER_ACTION_UID,
@@ -47,20 +46,6 @@ class RecordingApp(RedisEnterpriseApp):
         return super().dispatch(request)
 
 
-@pytest.fixture
-def held() -> Iterator[list[ReferenceServer]]:
-    servers: list[ReferenceServer] = []
-    yield servers
-    for server in servers:
-        server.stop()
-
-
-def _serve(held: list[ReferenceServer], app: RedisEnterpriseApp) -> str:
-    server = ReferenceServer(app)
-    held.append(server)
-    return server.start()
-
-
 def _failed(result: CliResult) -> set[str]:
     return {rid for rid, status in result.statuses().items() if status == "failed"}
 
@@ -74,11 +59,11 @@ SHOULD_FAULTS = [
 
 @pytest.mark.parametrize("fault", SHOULD_FAULTS, ids=lambda fault: fault.name)
 def test_strict_fault_fails_only_its_should_requirement_with_strict(
-    held: list[ReferenceServer], tmp_path: Path, fault: Fault
+    serve: Callable[..., str], tmp_path: Path, fault: Fault
 ) -> None:
     name, requirement = fault.name, fault.requirement
     assert catalogue.load_all()[requirement].level == "SHOULD"
-    url = _serve(held, RedisEnterpriseApp(name))
+    url = serve(RedisEnterpriseApp(name))
     strict = run_against(url, API, tmp_path / "strict", "--strict")
     assert_no_traceback(strict)
     assert strict.code == 1, strict.stdout + strict.stderr
@@ -90,7 +75,7 @@ def test_strict_fault_fails_only_its_should_requirement_with_strict(
 
 
 def test_expectations_file_turns_7_4_progress_into_an_expected_failure(
-    held: list[ReferenceServer], tmp_path: Path
+    serve: Callable[..., str], tmp_path: Path
 ) -> None:
     expectations = tmp_path / "expected.toml"
     expectations.write_text(
@@ -100,7 +85,7 @@ def test_expectations_file_turns_7_4_progress_into_an_expected_failure(
         'reason = "7.4 returns progress as a string"\n',
         encoding="utf-8",
     )
-    url = _serve(held, RedisEnterpriseApp("progress-string"))
+    url = serve(RedisEnterpriseApp("progress-string"))
     result = run_against(
         url, API, tmp_path / "report", "--strict", "--expectations", str(expectations)
     )
@@ -110,10 +95,10 @@ def test_expectations_file_turns_7_4_progress_into_an_expected_failure(
 
 
 def test_read_only_run_starts_and_cancels_nothing(
-    held: list[ReferenceServer], tmp_path: Path
+    serve: Callable[..., str], tmp_path: Path
 ) -> None:
     app = RecordingApp()
-    url = _serve(held, app)
+    url = serve(app)
     result = run_cli(
         "run",
         "--api",
@@ -142,10 +127,10 @@ def test_read_only_run_starts_and_cancels_nothing(
 
 
 def test_run_with_mutations_cleans_up_after_itself(
-    held: list[ReferenceServer], tmp_path: Path
+    serve: Callable[..., str], tmp_path: Path
 ) -> None:
     app = RecordingApp()
-    url = _serve(held, app)
+    url = serve(app)
     result = run_against(url, API, tmp_path / "report")
     assert result.code == 0, result.stdout + result.stderr
     for requirement in MUTATING:
