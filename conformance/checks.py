@@ -157,3 +157,11 @@ def expect_header_matches(response: Response, name: str, pattern: str) -> str:
     if value is None or re.search(pattern, value) is None:
         raise fail(f"expected header {name} matching {pattern!r}, got {value!r}", response)
     return value
+
+
+def expect_child_tags(element: etree._Element, tags: list[str], response: Response) -> None:
+    """The element's child elements are exactly ``tags``, in order (comments ignored)."""
+    children = [child.tag for child in element if isinstance(child.tag, str)]
+    if children != tags:
+        wanted = "".join(f"<{tag}>" for tag in tags)
+        raise fail(f"expected exactly {wanted} under <{element.tag}>, got {children}", response)
