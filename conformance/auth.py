@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 
+from conformance import registry
 from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN, BUNDLED_USER
 from conformance.target import Target
 
-TOKEN_APIS = {"edgeiq"}  # raw token in Authorization, no scheme
+
+def uses_token(api: str) -> bool:
+    """Whether ``api`` takes a raw token in ``Authorization`` (no scheme) instead of Basic."""
+    return registry.profile(api).auth == "token"
 
 
 def basic(username: str, password: str) -> str:
@@ -17,10 +21,10 @@ def basic(username: str, password: str) -> str:
 def authorization_for(api: str, target: Target) -> str | None:
     """The header the target's credentials give for ``api`` (bundled servers: built-in ones)."""
     if target.bundled:
-        if api in TOKEN_APIS:
+        if uses_token(api):
             return BUNDLED_TOKEN
         return basic(BUNDLED_USER, BUNDLED_PASSWORD)
-    if api in TOKEN_APIS:
+    if uses_token(api):
         return target.token
     if target.username:
         return basic(target.username, target.password or "")
@@ -29,7 +33,7 @@ def authorization_for(api: str, target: Target) -> str | None:
 
 def wrong_authorization_for(api: str, target: Target) -> str:
     """Credentials a conformant server must refuse."""
-    if api in TOKEN_APIS:
+    if uses_token(api):
         return "actionconform-invalid-token"
     username = BUNDLED_USER if target.bundled else (target.username or "actionconform")
     return basic(username, "actionconform-wrong-password")

@@ -12,9 +12,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from conformance.paths import CATALOGUE_DIR
+from conformance import registry
 
-API_NAMES: tuple[str, ...] = ("bigfix", "nexthink", "redis-enterprise", "edgeiq")
+API_NAMES: tuple[str, ...] = registry.names()  # the registry's, kept for callers of this name
 LEVELS = ("MUST", "SHOULD", "MAY")
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 OPERATION_PATTERN = re.compile(r"^(\*|(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S.*)$")
@@ -76,7 +76,9 @@ def _parse_record(api: str, record: dict[str, object], where: str) -> Requiremen
 @cache
 def load_api(api: str) -> tuple[Requirement, ...]:
     """Requirements of one API, in catalogue order."""
-    path = CATALOGUE_DIR / f"{api}.toml"
+    if api not in registry.profiles():
+        return ()
+    path = registry.profile(api).catalogue_file
     if not path.exists():
         return ()
     with path.open("rb") as handle:
@@ -92,7 +94,7 @@ def load_api(api: str) -> tuple[Requirement, ...]:
 def load_all() -> dict[str, Requirement]:
     """Every requirement of every API, by ID; duplicate IDs are an error."""
     by_id: dict[str, Requirement] = {}
-    for api in API_NAMES:
+    for api in registry.names():
         for requirement in load_api(api):
             if requirement.id in by_id:
                 raise CatalogueError(f"duplicate requirement id {requirement.id}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from conformance import registry
 from conformance.auth import authorization_for
-from conformance.catalogue import API_NAMES
 from conformance.errors import EXIT_NONCONFORMANT, UsageError
 from conformance.http import ApiClient, RateLimiter
 from conformance.ledger import Entry, Ledger, ledger_files, remove_entries
@@ -42,7 +42,7 @@ def run_cleanup(options: argparse.Namespace) -> int:
     ledgers = [Ledger(file) for file in files]
     entries = [entry for ledger in ledgers for entry in ledger.entries()]
     open_entries = [entry for entry in entries if entry.state == "created"]
-    unknown = sorted({entry.api for entry in open_entries} - set(API_NAMES))
+    unknown = sorted({entry.api for entry in open_entries} - set(registry.names()))
     if unknown:
         raise UsageError(f"the ledger names unknown API(s) {unknown}")
     apis = sorted({entry.api for entry in open_entries})

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from conformance import __version__, catalogue
+from conformance import __version__, catalogue, registry
 from conformance.errors import (
     EXIT_INTERNAL,
     EXIT_NONCONFORMANT,
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
     run = commands.add_parser("run", help="run the suite and write a report")
-    run.add_argument("--api", action="append", choices=catalogue.API_NAMES, dest="apis")
+    run.add_argument("--api", action="append", choices=registry.names(), dest="apis")
     run.add_argument("--base-url")
     run.add_argument("--config")
     run.add_argument("--user")
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     mock = commands.add_parser("mock", help="serve a bundled reference server")
-    mock.add_argument("api", choices=catalogue.API_NAMES)
+    mock.add_argument("api", choices=registry.names())
     mock.add_argument("--port", type=int, default=0)
     mock.add_argument("--host", default="127.0.0.1")
     mock.add_argument("--fault")
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--max-rps", type=float)
 
     requirements = commands.add_parser("requirements", help="print the requirement catalogue")
-    requirements.add_argument("--api", action="append", choices=catalogue.API_NAMES, dest="apis")
+    requirements.add_argument("--api", action="append", choices=registry.names(), dest="apis")
     requirements.add_argument("--format", choices=("table", "json"), default="table")
 
     diff = commands.add_parser("diff", help="regressions and fixes between two reports")
@@ -260,11 +260,11 @@ def _print_cleanup(report: dict[str, object], report_dir: Path) -> None:
 
 
 def command_mock(options: argparse.Namespace) -> int:
-    from conformance.auth import TOKEN_APIS
-    from conformance.servers import APPS, ReferenceServer, app_class
+    from conformance.auth import uses_token
+    from conformance.servers import ReferenceServer, app_class, bundled_apis
     from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN, BUNDLED_USER
 
-    if options.api not in APPS:
+    if options.api not in bundled_apis():
         raise UsageError(f"no bundled reference server for {options.api} yet")
     app = app_class(options.api)
     if options.list_faults:
@@ -284,7 +284,7 @@ def command_mock(options: argparse.Namespace) -> int:
     with_fault = f" with fault {options.fault}" if options.fault else ""
     credentials = (
         f"token {BUNDLED_TOKEN}"
-        if options.api in TOKEN_APIS
+        if uses_token(options.api)
         else f"Basic auth {BUNDLED_USER}/{BUNDLED_PASSWORD}"
     )
     print(
@@ -306,7 +306,7 @@ def command_mock(options: argparse.Namespace) -> int:
 
 def _write_mock_target(path: Path, api: str, server: Any) -> None:
     """A target file for ``conformance run --config`` against this mock (secret by variable)."""
-    from conformance.auth import TOKEN_APIS
+    from conformance.auth import uses_token
 
     lines = [
         "# written by `conformance mock`; export the variable below before `conformance run`",
@@ -314,7 +314,7 @@ def _write_mock_target(path: Path, api: str, server: Any) -> None:
         f"api = {json.dumps(api)}",
         f"base_url = {json.dumps(server.url)}",
     ]
-    if api in TOKEN_APIS:
+    if uses_token(api):
         lines.append('token_env = "CONFORMANCE_MOCK_TOKEN"  # conformance-token')
     else:
         lines += ['username = "conformance"', 'password_env = "CONFORMANCE_MOCK_PASSWORD"']
@@ -357,7 +357,7 @@ def command_cleanup(options: argparse.Namespace) -> int:
 
 
 def command_requirements(options: argparse.Namespace) -> int:
-    requirements = catalogue.for_apis(options.apis or list(catalogue.API_NAMES))
+    requirements = catalogue.for_apis(options.apis or list(registry.names()))
     if options.format == "json":
         print(json.dumps([requirement.as_dict() for requirement in requirements], indent=2))
         return 0

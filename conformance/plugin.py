@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import pytest
 
-from conformance import __version__, bundled, catalogue
+from conformance import __version__, bundled, catalogue, registry
 from conformance.auth import authorization_for
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
 from conformance.expectations import load_expectations
@@ -50,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-api",
         dest="conformance_apis",
         action="append",
-        choices=catalogue.API_NAMES,
+        choices=registry.names(),
         help="API to assess (repeatable); default all",
     )
     group.addoption("--conformance-config", dest="conformance_config", help="target file (TOML)")
@@ -586,7 +586,7 @@ def target(conformance_state: RunState) -> Target:
 
 @pytest.fixture(scope="session")
 def api_client(conformance_state: RunState) -> Callable[[str], ApiClient]:
-    """``api_client("bigfix")``: the client for one API's server."""
+    """``api_client(name)``: the client for one API's server."""
     return conformance_state.client
 
 

@@ -7,19 +7,13 @@ read: a server that trickles or never ends its body is the suite's to judge, not
 
 from __future__ import annotations
 
+from conformance import registry
 from conformance.auth import authorization_for
 from conformance.errors import UnreachableError
 from conformance.http import ApiClient, NoResponse, RateLimiter
 from conformance.redact import Redactor
 from conformance.target import Target
 
-# A read that every API answers to an authenticated client without acting on anything.
-PROBES: dict[str, str] = {
-    "bigfix": "/api/login",
-    "nexthink": "/api/remoteaction/v2/run",
-    "redis-enterprise": "/v1/cluster/actions",
-    "edgeiq": "/fleets",
-}
 TLS_HINT = "(use --ca-bundle FILE to trust its CA, or --insecure to skip verification)"
 
 
@@ -43,7 +37,7 @@ def preflight(
             allow_mutations=False,
             rate_limiter=rate_limiter,
         )
-        probe = PROBES[api]
+        probe = registry.profile(api).probe  # a GET answered without acting on anything
         try:
             response = client.request("GET", probe, headers_only=True, retry=True)
         except NoResponse as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.catalogue import API_NAMES
+from conformance import registry
 from conformance.errors import UsageError
 from conformance.redact import Redactor
 
@@ -23,34 +23,6 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 PROFILES = ("fast", "ci", "deep")
 
-FIXTURE_KEYS: dict[str, set[str]] = {
-    "bigfix": {"computer_ids", "missing_action_id"},
-    "nexthink": {
-        "remote_action_uid",
-        "remote_action_uid_no_manual",
-        "remote_action_uid_disabled",
-        "device_uids",
-        "engine_database_uids",
-        "device_limit",
-    },
-    "redis-enterprise": {"cluster_action", "cluster_action_body", "action_uid"},
-    "edgeiq": {
-        "fleet_id",
-        "missing_fleet_id",
-        "command_id",
-        "gateway_command",
-        "configuration_id",
-        "setting_id",
-    },
-}
-FIELD_KEYS = {
-    "heartbeat_period",
-    "heartbeat_values",
-    "configuration_id",
-    "setting_id",
-    "setting_version",
-    "command_id",
-}
 _TARGET_KEYS = {
     "api",
     "base_url",
@@ -70,7 +42,7 @@ _TARGET_KEYS = {
 class Target:
     """Everything the suite needs to know about the server under test."""
 
-    apis: list[str] = field(default_factory=lambda: list(API_NAMES))
+    apis: list[str] = field(default_factory=lambda: list(registry.names()))
     base_url: str | None = None
     username: str | None = None
     password_env: str | None = None
@@ -114,6 +86,11 @@ class Target:
         return self.ca_bundle or True
 
 
+def field_keys() -> set[str]:
+    """The ``[fields]`` keys a target file may hold (any API's)."""
+    return {key for profile in registry.profiles().values() for key in profile.field_keys}
+
+
 def _read_env(name: str, flag: str) -> str:
     value = os.environ.get(name)
     if value is None:
@@ -146,8 +123,8 @@ def check_base_url(url: str) -> str:
 
 def check_apis(apis: list[str]) -> list[str]:
     for api in apis:
-        if api not in API_NAMES:
-            raise UsageError(f"unknown API {api!r}; choose from {', '.join(API_NAMES)}")
+        if api not in registry.profiles():
+            raise UsageError(f"unknown API {api!r}; choose from {', '.join(registry.names())}")
     return list(dict.fromkeys(apis))
 
 
@@ -173,11 +150,11 @@ def load_target_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any], 
     api = target.get("api")
     if api is not None:
         check_apis([api])
-        unknown_fixtures = set(fixtures) - FIXTURE_KEYS[api]
+        unknown_fixtures = set(fixtures) - registry.profile(api).fixture_keys
         if unknown_fixtures:
             names = sorted(unknown_fixtures)
             raise UsageError(f"target file {file}: unknown [fixtures] key(s) for {api}: {names}")
-    unknown_fields = set(fields) - FIELD_KEYS
+    unknown_fields = set(fields) - field_keys()
     if unknown_fields:
         raise UsageError(f"target file {file}: unknown [fields] key(s): {sorted(unknown_fields)}")
     return target, fixtures, {key: str(value) for key, value in fields.items()}

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from conformance import catalogue
+from conformance import catalogue, registry
 from conformance.paths import SCHEMAS_DIR, SUITES_DIR
 from conformance.servers import all_faults
 from conformance.suites.cases import load_cases
@@ -74,14 +74,9 @@ def test_every_source_names_a_vendor_page_and_a_quote() -> None:
 
 
 def test_every_requirement_id_starts_with_its_api() -> None:
-    prefixes = {
-        "bigfix": "BIGFIX-",
-        "nexthink": "NEXTHINK-",
-        "redis-enterprise": "REDIS-",
-        "edgeiq": "EDGEIQ-",
-    }
     for requirement in catalogue.load_all().values():
-        assert requirement.id.startswith(prefixes[requirement.api]), requirement.id
+        prefix = registry.profile(requirement.api).id_prefix
+        assert requirement.id.startswith(prefix), requirement.id
 
 
 def test_cases_load_and_name_schemas_that_exist() -> None:

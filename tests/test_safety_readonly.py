@@ -41,23 +41,6 @@ def _fixtures(api: str) -> dict[str, Any]:
         return {}
 
 
-# Append-only records that an API offers no way to remove, for apps that do not declare them
-# as ``HISTORY`` themselves. A run with mutations may add to these, and only to these.
-HISTORY: dict[str, tuple[str, ...]] = {
-    "bigfix": ("created",),  # every accepted POST body, kept for the suite's own tests
-    "nexthink": ("executions",),  # an execution cannot be deleted through the API
-    "redis-enterprise": ("cluster_runs", "replaced"),  # one status slot per cluster action
-    # Bulk responses cannot be deleted through the API, and an executed fleet action changes the
-    # fleet's devices (tags, metadata, heartbeat) with no undo: the documented effect of a
-    # mutation, which is why --allow-mutations against EdgeIQ must name a test fleet.
-    "edgeiq": ("bulk_responses", "fleets"),
-}
-
-
-def _history(app: Any, api: str) -> tuple[str, ...]:
-    return history(app) or HISTORY.get(api, ())
-
-
 def _toml(value: Any) -> str:
     return json.dumps(value)  # strings, numbers and lists of them read the same in TOML
 
@@ -101,7 +84,7 @@ def test_read_only_run_sends_nothing_that_acts(api: str, tmp_path: Path) -> None
 def test_run_with_mutations_leaves_nothing_behind(api: str, tmp_path: Path) -> None:
     app = app_class(api)()
     recorder = Recorder(app)
-    exclude = _history(app, api)
+    exclude = history(app)
     before = snapshot(app, objects_only=True, exclude=exclude)
     with ReferenceServer(app) as server:
         result = _run(api, server.url, tmp_path, "--allow-mutations")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.auth import TOKEN_APIS
+from conformance.auth import uses_token
 from conformance.http import ApiClient, Exchange, _excerpt
 from conformance.paths import SUITES_DIR
 from conformance.redact import REDACTED, Redactor
@@ -66,7 +66,7 @@ def _leaks(result: CliResult, forbidden: set[str]) -> list[str]:
 
 def _app(api: str) -> ReferenceApp:
     cls = app_class(api)
-    if api in TOKEN_APIS:
+    if uses_token(api):
         return cls(token=TOKEN)  # type: ignore[call-arg]
     return cls(username=USER, password=PASSWORD)
 

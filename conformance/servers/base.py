@@ -101,6 +101,9 @@ class ReferenceApp:
 
     API: ClassVar[str] = ""
     FAULTS: ClassVar[dict[str, Fault]] = {}
+    # Attributes holding records the API offers no way to remove (e.g. executions): a run
+    # with mutations may add to these, and only to these.
+    HISTORY: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

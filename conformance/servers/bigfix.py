@@ -558,6 +558,7 @@ def _plain(status: int, message: str) -> Reply:
 
 class BigFixApp(ReferenceApp):
     API = "bigfix"
+    HISTORY = ("created",)  # every accepted POST body, kept for the suite's own tests
     FAULTS = FAULTS
 
     def __init__(self, fault: str | None = None, **kwargs: str) -> None:

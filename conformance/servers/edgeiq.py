@@ -194,6 +194,10 @@ def _is_strings(value: object) -> bool:
 
 class EdgeIQApp(ReferenceApp):
     API = "edgeiq"
+    # Bulk responses cannot be deleted through the API, and an executed fleet action changes the
+    # fleet's devices (tags, metadata, heartbeat) with no undo: the documented effect of a
+    # mutation, which is why --allow-mutations against EdgeIQ must name a test fleet.
+    HISTORY = ("bulk_responses", "fleets")
     FAULTS = FAULTS
 
     def __init__(

@@ -278,6 +278,7 @@ def _reject_constant(name: str) -> Any:
 
 class NexthinkApp(ReferenceApp):
     API = "nexthink"
+    HISTORY = ("executions",)  # an execution cannot be deleted through the API
     FAULTS = FAULTS
 
     def __init__(self, fault: str | None = None, **kwargs: str) -> None:

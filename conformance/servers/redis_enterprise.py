@@ -285,6 +285,7 @@ class ClusterRun:
 
 class RedisEnterpriseApp(ReferenceApp):
     API = "redis-enterprise"
+    HISTORY = ("cluster_runs", "replaced")  # one status slot per cluster action
     FAULTS = FAULTS
 
     def __init__(self, fault: str | None = None, **kwargs: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance import checks
+from conformance import checks, registry
 from conformance.auth import wrong_authorization_for
 from conformance.http import DEFAULT, ApiClient
 from conformance.suites.cases import Case, load_cases
@@ -29,7 +29,7 @@ def case_context(
 
     def context(api: str) -> Context:
         if api not in made:
-            module = importlib.import_module(f"conformance.suites.{api.replace('-', '_')}.context")
+            module = importlib.import_module(f"{registry.profile(api).package}.context")
             made[api] = module.make_context(api_client(api), fixtures)
         return made[api]
 

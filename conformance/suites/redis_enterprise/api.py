@@ -1,0 +1,14 @@
+"""Redis Enterprise REST API actions, as the registry knows it (``conformance/registry.py``)."""
+
+from conformance.registry import ApiProfile
+
+API = ApiProfile(
+    name="redis-enterprise",
+    title="Redis Enterprise Software REST API actions",
+    id_prefix="REDIS-",
+    spec="redis-enterprise-actions.yaml",
+    auth="basic",
+    probe="/v1/cluster/actions",
+    fixture_keys=frozenset({"cluster_action", "cluster_action_body", "action_uid"}),
+    server="conformance.servers.redis_enterprise:RedisEnterpriseApp",
+)
