@@ -11,9 +11,11 @@ import re
 import socket
 import ssl
 import threading
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -31,6 +33,34 @@ class Fault:
     requirement: str
     description: str
     also_fails: tuple[str, ...] = ()
+
+
+_FAULT_KEYS = {"name", "requirement", "description", "also_fails"}
+
+
+def load_faults(path: Path) -> dict[str, Fault]:
+    """A ``FAULTS`` table from a TOML file of ``[[fault]]`` records, by name.
+
+    Keys: ``name``, ``requirement``, ``description`` and optional ``also_fails`` (requirements
+    the fault also breaks, with the reason in a comment). Unknown keys and duplicates are errors.
+    """
+    with path.open("rb") as handle:
+        records = tomllib.load(handle).get("fault", [])
+    faults: dict[str, Fault] = {}
+    for index, record in enumerate(records, 1):
+        where = f"{path.name} fault #{index}"
+        if set(record) - _FAULT_KEYS or not {"name", "requirement", "description"} <= set(record):
+            raise ValueError(f"{where}: keys must be {sorted(_FAULT_KEYS)}, got {sorted(record)}")
+        fault = Fault(
+            str(record["name"]),
+            str(record["requirement"]),
+            str(record["description"]),
+            tuple(str(other) for other in record.get("also_fails", ())),
+        )
+        if fault.name in faults:
+            raise ValueError(f"{where}: duplicate fault {fault.name!r}")
+        faults[fault.name] = fault
+    return faults
 
 
 @dataclass

@@ -1,0 +1,122 @@
+"""What the BigFix server keeps: actions, their downloads, and the seed they start from."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.paths import SCHEMAS_DIR
+from conformance.servers.bigfix.render import parse_http_date
+
+PREFETCH = re.compile(
+    r"^\s*prefetch\s+\S+\s+sha1:(?P<sha1>[0-9A-Fa-f]{40})\s+size:(?P<size>\d+)\s+"
+    r"(?P<url>https?://\S+)",
+    re.MULTILINE,
+)
+
+
+@dataclass
+class Download:
+    """One prefetch of an action, as the server's download cache sees it."""
+
+    index: int
+    sha1: str
+    size: int
+    url: str
+    timestamp: datetime
+    state: str = "COMPLETED"
+    retry_count: int = 0
+    retry_limit: int = 5
+
+
+@dataclass
+class StoredAction:
+    """One action the server knows: its BES document as stored, status and results."""
+
+    id: int
+    document: bytes
+    title: str
+    last_modified: datetime
+    issued: datetime
+    status: str = "Open"
+    computers: list[dict[str, Any]] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    seeded: bool = False
+
+
+def data(name: str) -> bytes:
+    return resources.files("conformance.servers").joinpath(f"data/bigfix/{name}").read_bytes()
+
+
+SCHEMA_LOCK = threading.Lock()  # an lxml XMLSchema is not safe to share between threads
+
+
+@cache
+def bes_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS_DIR / "bigfix" / "BES.xsd")))
+
+
+def title_of(root: etree._Element) -> str:
+    action = root[0]
+    title = action.findtext("Title")
+    if title:
+        return title
+    fixlet = action.findtext("SourceFixlet/FixletID") or "?"
+    return f"Sourced action of Fixlet {fixlet}"
+
+
+def downloads_of(root: etree._Element, issued: datetime) -> list[Download]:
+    scripts = "\n".join(script.text or "" for script in root.iter("ActionScript"))
+    return [
+        Download(index, match["sha1"].lower(), int(match["size"]), match["url"], issued)
+        for index, match in enumerate(PREFETCH.finditer(scripts), start=1)
+    ]
+
+
+def target_list_size(root: etree._Element) -> int:
+    """The largest specific list (ComputerID or ComputerName entries) of any Target."""
+    sizes = [
+        sum(1 for child in target if child.tag in ("ComputerID", "ComputerName"))
+        for target in root.iter("Target")
+    ]
+    return max(sizes, default=0)
+
+
+def stored_document(root: etree._Element) -> bytes:
+    """The document as GET returns it: SecureParameter values are never echoed."""
+    for secure in root.iter("SecureParameter"):
+        secure.text = None
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
+
+
+def seeded_actions() -> dict[int, StoredAction]:
+    """The actions of ``data/bigfix/seed.json``, as the vendor page shows them."""
+    actions: dict[int, StoredAction] = {}
+    for record in json.loads(data("seed.json"))["actions"]:
+        document = data(record["file"])
+        root = xmlsafe.parse(document)
+        issued = parse_http_date(record["issued"])
+        action = StoredAction(
+            id=record["id"],
+            document=document,
+            title=title_of(root),
+            last_modified=issued,
+            issued=issued,
+            status=record["status"],
+            computers=record["computers"],
+            downloads=downloads_of(root, issued),
+            seeded=True,
+        )
+        for download, moment in zip(action.downloads, record["download_times"], strict=True):
+            download.timestamp = parse_http_date(moment)
+        actions[action.id] = action
+    return actions
