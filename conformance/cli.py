@@ -185,6 +185,7 @@ def command_run(options: argparse.Namespace) -> int:
     from conformance.expectations import load_expectations
     from conformance.http import RateLimiter
     from conformance.preflight import preflight
+    from conformance.report import prepare_report_dir
     from conformance.target import target_from_flags
 
     started = time.monotonic()
@@ -194,16 +195,13 @@ def command_run(options: argparse.Namespace) -> int:
         raise UsageError("--deadline must be a positive number of seconds")
     target = target_from_flags(options)
     load_expectations(options.expectations)
+    report_dir = Path(options.report_dir) if options.report_dir else _default_report_dir()
+    prepare_report_dir(report_dir)
     if target.insecure:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     preflight(target, rate_limiter=RateLimiter(target.max_rps) if target.max_rps else None)
-    report_dir = Path(options.report_dir) if options.report_dir else _default_report_dir()
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create report directory {report_dir}: {exc.strerror}") from None
 
     import pytest
 
@@ -389,10 +387,62 @@ COMMANDS = {
 }
 
 
+class _ClosedPipeQuiet:
+    """A stream that drops what it is given once its reader has gone (``| head``).
+
+    The command goes on and ends with its own exit code; the closed pipe is pointed at
+    /dev/null so nothing (not even the flush at exit) complains about it.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._closed = False
+
+    def _drop(self) -> None:
+        self._closed = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def write(self, text: str) -> int:
+        if not self._closed:
+            try:
+                return int(self._stream.write(text))
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._closed:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (_ClosedPipeQuiet(stream) for stream in saved)
+    try:
+        return _main(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # here, so a closed pipe is noticed by the wrapper
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         options = _parser().parse_args(argv)
         return COMMANDS[options.command](options)
+    except BrokenPipeError:
+        return 0  # a reader that went away (e.g. ``| head``) between our writes
     except ConformanceError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return exc.exit_code

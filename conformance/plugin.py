@@ -28,7 +28,7 @@ from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDea
 from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
 from conformance.profiles import load_profile
 from conformance.redact import Redactor
-from conformance.report import write_report_dir
+from conformance.report import prepare_report_dir, write_report_dir
 from conformance.target import PROFILES, Target, build_target
 from conformance.verdict import CaseResult, requirement_status, summarise
 
@@ -156,6 +156,8 @@ class RunState:
         self.expectations = load_expectations(option("conformance_expectations"))
         self.strict: bool = option("conformance_strict")
         self.report_dir: str | None = option("conformance_report_dir")
+        if self.report_dir and not hasattr(config, "workerinput"):
+            prepare_report_dir(self.report_dir)
         self.is_controller = not hasattr(config, "workerinput")
         self.redactor = self.target.redactor()
         self.requirements = catalogue.for_apis(self.target.apis)

@@ -29,6 +29,26 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def prepare_report_dir(directory: str | Path) -> Path:
+    """Create the report directory and prove a file can be written in it (before any request).
+
+    Raises ``UsageError`` (exit 2, one line) if it cannot: a path under a regular file, a
+    read-only file system, a directory without write permission.
+    """
+    from conformance.errors import UsageError
+
+    target = Path(directory)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=target, prefix=".write-probe.", suffix=".tmp")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise UsageError(f"cannot write to report directory {target}: {reason}") from None
+    return target
+
+
 def write_report_dir(directory: str | Path, report: dict[str, Any], redactor: Redactor) -> Path:
     """Write report.json, report.html, junit.xml and summary.md; returns the directory."""
     target = Path(directory)
