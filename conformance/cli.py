@@ -191,7 +191,7 @@ def command_run(options: argparse.Namespace) -> int:
     started = time.monotonic()
     if options.workers < 1:
         raise UsageError("--workers must be at least 1")
-    if options.deadline is not None and options.deadline <= 0:
+    if options.deadline is not None and not 0 < options.deadline < float("inf"):
         raise UsageError("--deadline must be a positive number of seconds")
     target = target_from_flags(options)
     load_expectations(options.expectations)

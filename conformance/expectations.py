@@ -6,10 +6,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance import config_keys
 from conformance.catalogue import load_all
 from conformance.errors import UsageError
 
-EXPECTED_STATUSES = ("failed", "flaky", "skipped")
+EXPECTED_STATUSES = config_keys.EXPECTED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Expectation:
 
 
 def load_expectations(path: str | Path | None) -> dict[str, Expectation]:
-    """Expectations by requirement ID; every mistake is a usage error."""
+    """Expectations by requirement ID; every mistake (wrong type included) is a usage error."""
     if not path:
         return {}
     file = Path(path)
@@ -30,21 +31,33 @@ def load_expectations(path: str | Path | None) -> dict[str, Expectation]:
             data = tomllib.load(handle)
     except OSError as exc:
         raise UsageError(f"cannot read expectations file {file}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"expectations file {file} is not valid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(
+            f"cannot read expectations file {file}: {exc.__class__.__name__}"
+        ) from None
+    unknown = sorted(set(data) - {"expected"})
+    if unknown:
+        raise UsageError(f"expectations file {file}: unknown key(s) {unknown}")
+    records = data.get("expected", [])
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        got = config_keys.describe(records)
+        raise UsageError(
+            f"expectations file {file}: expected must be [[expected]] tables, got {got}"
+        )
     known = load_all()
     result: dict[str, Expectation] = {}
-    for index, record in enumerate(data.get("expected", []), start=1):
-        where = f"expectations file {file}, entry {index}"
+    for index, record in enumerate(records, start=1):
+        where = f"expectations file {file}, entry {index}: "
+        config_keys.check_table(record, config_keys.EXPECTED, where)
         requirement = record.get("requirement")
-        status = record.get("status", "failed")
         if requirement not in known:
-            raise UsageError(f"{where}: unknown requirement {requirement!r}")
-        if status not in EXPECTED_STATUSES:
-            raise UsageError(f"{where}: status {status!r} not in {EXPECTED_STATUSES}")
+            raise UsageError(f"{where}unknown requirement {requirement!r}")
         if not record.get("reason"):
-            raise UsageError(f"{where}: a reason is required")
+            raise UsageError(f"{where}a reason is required")
+        status = record.get("status", "failed")
         result[requirement] = Expectation(
-            requirement, status, str(record["reason"]), record.get("tracking")
+            requirement, status, record["reason"], record.get("tracking")
         )
     return result

@@ -9,11 +9,13 @@ optionally a bundled reference server.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from conformance.config_keys import KeyType
 from conformance.paths import CATALOGUE_DIR, SCHEMAS_DIR, SPECS_DIR, SUITES_DIR
 
 if TYPE_CHECKING:
@@ -31,7 +33,8 @@ class ApiProfile:
     ``--user``/``--password-env``) or ``"token"`` (the raw ``--token-env`` value in
     ``Authorization``); ``probe`` is a GET every server answers to an authenticated client
     without acting on anything (the preflight); ``fixture_keys`` and ``field_keys`` are the keys
-    its target file may hold under ``[fixtures]`` and ``[fields]``; ``server`` names the bundled
+    its target file may hold under ``[fixtures]`` and ``[fields]``, each with its one type
+    (``conformance.config_keys``); ``server`` names the bundled
     reference app as ``"module:Class"``, if there is one.
     """
 
@@ -41,8 +44,8 @@ class ApiProfile:
     spec: str
     auth: AuthStyle
     probe: str
-    fixture_keys: frozenset[str]
-    field_keys: frozenset[str] = frozenset()
+    fixture_keys: Mapping[str, KeyType] = field(default_factory=dict, compare=False)
+    field_keys: Mapping[str, KeyType] = field(default_factory=dict, compare=False)
     server: str | None = None
     package: str = field(default="", compare=False)  # set by discovery
 

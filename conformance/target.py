@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import registry
+from conformance import config_keys, registry
 from conformance.errors import UsageError
 from conformance.redact import Redactor
 
@@ -23,19 +23,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 PROFILES = ("fast", "ci", "deep")
 
-_TARGET_KEYS = {
-    "api",
-    "base_url",
-    "username",
-    "password_env",
-    "token_env",
-    "timeout",
-    "ca_bundle",
-    "insecure",
-    "allow_mutations",
-    "max_response_bytes",
-    "max_rps",
-}
+# The keys and their types: conformance.config_keys (and each API profile for [fixtures]).
 
 
 @dataclass
@@ -88,7 +76,7 @@ class Target:
 
 def field_keys() -> set[str]:
     """The ``[fields]`` keys a target file may hold (any API's)."""
-    return {key for profile in registry.profiles().values() for key in profile.field_keys}
+    return set(config_keys.field_keys())
 
 
 def _read_env(name: str, flag: str) -> str:
@@ -98,19 +86,13 @@ def _read_env(name: str, flag: str) -> str:
     return value
 
 
-def _positive(value: Any, name: str, kind: type[int] | type[float]) -> Any:
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{name} {value!r} is not a number") from None
-    if number <= 0:
-        raise UsageError(f"{name} must be positive")
-    return number
-
-
 def check_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname, _ = parts.hostname, parts.port  # a bad port or IPv6 literal raises here
+    except ValueError as exc:
+        raise UsageError(f"--base-url {url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise UsageError(f"--base-url {url!r} is not an http:// or https:// URL with a host")
     if parts.username is not None or parts.password is not None:
         raise UsageError(
@@ -129,34 +111,52 @@ def check_apis(apis: list[str]) -> list[str]:
 
 
 def load_target_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-    """Read a target file: returns its [target], [fixtures] and [fields] tables, checked."""
+    """Read a target file: returns its [target], [fixtures] and [fields] tables, checked.
+
+    Every key must be known and of its one type (``conformance.config_keys``).
+    """
     file = Path(path)
     try:
         with file.open("rb") as handle:
             data = tomllib.load(handle)
     except OSError as exc:
         raise UsageError(f"cannot read target file {file}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"target file {file} is not valid TOML: {exc}") from None
-    unknown_tables = set(data) - {"target", "fixtures", "fields"}
+    except (ValueError, RecursionError) as exc:  # e.g. a path with a NUL, nesting past the limit
+        raise UsageError(f"cannot read target file {file}: {exc.__class__.__name__}") from None
+    unknown_tables = sorted(set(data) - set(config_keys.TARGET_TABLES))
     if unknown_tables:
-        raise UsageError(f"target file {file}: unknown table(s) {sorted(unknown_tables)}")
-    target = data.get("target", {})
-    fixtures = data.get("fixtures", {})
-    fields = data.get("fields", {})
-    unknown = set(target) - _TARGET_KEYS
-    if unknown:
-        raise UsageError(f"target file {file}: unknown key(s) in [target]: {sorted(unknown)}")
+        raise UsageError(f"target file {file}: unknown table(s) {unknown_tables}")
+    tables = {}
+    for name in config_keys.TARGET_TABLES:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            got = config_keys.describe(value)
+            raise UsageError(f"target file {file}: [{name}] must be a table, got {got}")
+        tables[name] = value
+    target = config_keys.check_table(
+        tables["target"], config_keys.TARGET, f"target file {file}: [target] ", what="key"
+    )
     api = target.get("api")
     if api is not None:
         check_apis([api])
-        unknown_fixtures = set(fixtures) - registry.profile(api).fixture_keys
-        if unknown_fixtures:
-            names = sorted(unknown_fixtures)
-            raise UsageError(f"target file {file}: unknown [fixtures] key(s) for {api}: {names}")
-    unknown_fields = set(fields) - field_keys()
+    where = f"target file {file}: [fixtures] "
+    fixture_types = config_keys.fixture_keys(api)
+    unknown_fixtures = sorted(set(tables["fixtures"]) - set(fixture_types))
+    if unknown_fixtures:
+        for_api = f" for {api}" if api else ""
+        raise UsageError(
+            f"target file {file}: unknown [fixtures] key(s){for_api}: {unknown_fixtures}"
+        )
+    fixtures = config_keys.check_table(tables["fixtures"], fixture_types, where)
+    field_types = config_keys.field_keys()
+    unknown_fields = sorted(set(tables["fields"]) - set(field_types))
     if unknown_fields:
-        raise UsageError(f"target file {file}: unknown [fields] key(s): {sorted(unknown_fields)}")
+        raise UsageError(f"target file {file}: unknown [fields] key(s): {unknown_fields}")
+    fields = config_keys.check_table(
+        tables["fields"], field_types, f"target file {file}: [fields] "
+    )
     return target, fixtures, {key: str(value) for key, value in fields.items()}
 
 
@@ -215,29 +215,36 @@ def build_target(
     target.username = username or file_target.get("username")
     target.password_env = password_env or file_target.get("password_env")
     target.token_env = token_env or file_target.get("token_env")
-    raw_timeout = timeout if timeout is not None else file_target.get("timeout", DEFAULT_TIMEOUT)
-    try:
-        target.timeout = float(raw_timeout)
-    except (TypeError, ValueError):
-        raise UsageError(f"timeout {raw_timeout!r} is not a number of seconds") from None
-    if target.timeout <= 0:
-        raise UsageError("timeout must be a positive number of seconds")
+    if timeout is not None:
+        target.timeout = float(config_keys.check_value("--timeout", timeout, config_keys.SECONDS))
+    else:
+        target.timeout = float(file_target.get("timeout", DEFAULT_TIMEOUT))
     bundle = ca_bundle or file_target.get("ca_bundle")
     if bundle:
         bundle_path = Path(bundle)
         if config and not bundle_path.is_absolute() and not ca_bundle:
             bundle_path = Path(config).parent / bundle_path
-        if not bundle_path.is_file():
-            raise UsageError(f"CA bundle {bundle} is not a readable file")
+        try:
+            readable = bundle_path.is_file()
+        except (OSError, ValueError):  # a NUL in the name, a name too long
+            readable = False
+        if not readable:
+            raise UsageError(f"CA bundle {bundle!r} is not a readable file")
         target.ca_bundle = str(bundle_path)
-    target.insecure = insecure or bool(file_target.get("insecure", False))
-    target.allow_mutations = allow_mutations or bool(file_target.get("allow_mutations", False))
-    size = max_response_bytes or file_target.get("max_response_bytes")
-    if size:
-        target.max_response_bytes = _positive(size, "max_response_bytes", int)
-    rate = max_rps if max_rps is not None else file_target.get("max_rps")
-    if rate is not None:
-        target.max_rps = _positive(rate, "max_rps", float)
+    # Only a TOML boolean true (or the flag) switches these on: the types were checked above.
+    target.insecure = insecure is True or file_target.get("insecure") is True
+    target.allow_mutations = allow_mutations is True or file_target.get("allow_mutations") is True
+    if max_response_bytes is not None:
+        flag = "--max-response-bytes"
+        target.max_response_bytes = config_keys.check_value(
+            flag, max_response_bytes, config_keys.BYTES
+        )
+    elif "max_response_bytes" in file_target:
+        target.max_response_bytes = file_target["max_response_bytes"]
+    if max_rps is not None:
+        target.max_rps = float(config_keys.check_value("--max-rps", max_rps, config_keys.RATE))
+    elif "max_rps" in file_target:
+        target.max_rps = float(file_target["max_rps"])
     # Touch the secrets now so a missing variable is a usage error before anything is sent.
     target.secrets()
     if target.password_env and not target.username:

@@ -50,7 +50,7 @@ def test_profile_names_files_that_exist(profile: registry.ApiProfile) -> None:
 def test_bundled_app_serves_its_api_with_fixtures_it_declares(api: str) -> None:
     app = app_class(api)()
     assert api == app.API
-    assert set(app.fixtures()) <= registry.profile(api).fixture_keys
+    assert set(app.fixtures()) <= set(registry.profile(api).fixture_keys)
 
 
 def test_auth_style_comes_from_the_profile() -> None:

@@ -57,7 +57,7 @@ def test_unreadable_config_exits_2(tmp_path: Path) -> None:
         ('[target]\nbase_ur = "http://x"\n', "unknown key"),
         ('[target]\napi = "bigfix"\n[fixtures]\nremote_action_uid = "x"\n', "unknown [fixtures]"),
         ('[target]\napi = "nope"\n', "unknown API"),
-        ('[target]\ntimeout = "soon"\n', "not a number"),
+        ('[target]\ntimeout = "soon"\n', "timeout must be a positive number of seconds"),
     ],
     ids=["syntax", "typo", "wrong-fixture", "api", "timeout"],
 )

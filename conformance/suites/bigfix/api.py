@@ -1,5 +1,6 @@
 """HCL BigFix REST API actions, as the registry knows it (``conformance/registry.py``)."""
 
+from conformance.config_keys import INTEGER, INTEGERS
 from conformance.registry import ApiProfile
 
 API = ApiProfile(
@@ -9,6 +10,6 @@ API = ApiProfile(
     spec="bigfix-actions.yaml",
     auth="basic",
     probe="/api/login",
-    fixture_keys=frozenset({"computer_ids", "missing_action_id"}),
+    fixture_keys={"computer_ids": INTEGERS, "missing_action_id": INTEGER},
     server="conformance.servers.bigfix:BigFixApp",
 )

@@ -4,6 +4,7 @@ The token goes raw in ``Authorization`` (no scheme). ``[fields]`` name the body 
 vendor page does not show.
 """
 
+from conformance.config_keys import STRING
 from conformance.registry import ApiProfile
 
 API = ApiProfile(
@@ -13,25 +14,21 @@ API = ApiProfile(
     spec="edgeiq-fleet-actions.yaml",
     auth="token",
     probe="/fleets",
-    fixture_keys=frozenset(
-        {
-            "fleet_id",
-            "missing_fleet_id",
-            "command_id",
-            "gateway_command",
-            "configuration_id",
-            "setting_id",
-        }
-    ),
-    field_keys=frozenset(
-        {
-            "heartbeat_period",
-            "heartbeat_values",
-            "configuration_id",
-            "setting_id",
-            "setting_version",
-            "command_id",
-        }
-    ),
+    fixture_keys={
+        "fleet_id": STRING,
+        "missing_fleet_id": STRING,
+        "command_id": STRING,
+        "gateway_command": STRING,
+        "configuration_id": STRING,
+        "setting_id": STRING,
+    },
+    field_keys={
+        "heartbeat_period": STRING,
+        "heartbeat_values": STRING,
+        "configuration_id": STRING,
+        "setting_id": STRING,
+        "setting_version": STRING,
+        "command_id": STRING,
+    },
     server="conformance.servers.edgeiq:EdgeIQApp",
 )

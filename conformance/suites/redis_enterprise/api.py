@@ -1,5 +1,6 @@
 """Redis Enterprise REST API actions, as the registry knows it (``conformance/registry.py``)."""
 
+from conformance.config_keys import STRING, TABLE
 from conformance.registry import ApiProfile
 
 API = ApiProfile(
@@ -9,6 +10,6 @@ API = ApiProfile(
     spec="redis-enterprise-actions.yaml",
     auth="basic",
     probe="/v1/cluster/actions",
-    fixture_keys=frozenset({"cluster_action", "cluster_action_body", "action_uid"}),
+    fixture_keys={"cluster_action": STRING, "cluster_action_body": TABLE, "action_uid": STRING},
     server="conformance.servers.redis_enterprise:RedisEnterpriseApp",
 )
