@@ -20,13 +20,12 @@ from typing import Any, cast
 
 import pytest
 
-from conformance import __version__, bundled, catalogue, registry
+from conformance import __version__, bundled, catalogue, profiles, registry
 from conformance.auth import authorization_for
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
 from conformance.expectations import load_expectations
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
 from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
-from conformance.profiles import load_profile
 from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
 from conformance.target import PROFILES, Target, build_target
@@ -155,6 +154,7 @@ class RunState:
         )
         self.expectations = load_expectations(option("conformance_expectations"))
         self.strict: bool = option("conformance_strict")
+        self.profile: str = option("conformance_profile")
         self.report_dir: str | None = option("conformance_report_dir")
         if self.report_dir and not hasattr(config, "workerinput"):
             prepare_report_dir(self.report_dir)
@@ -333,7 +333,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConformanceError as exc:
         pytest.exit(str(exc), returncode=exc.exit_code)
     config.stash[_STATE_KEY] = state
-    load_profile(config.getoption("conformance_profile"))
+    profiles.load_profile(state.profile)
     from_cli = config.getoption("conformance_from_cli")
     if not state.is_controller:
         return
@@ -417,6 +417,8 @@ def pytest_collection_modifyitems(
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+    # One Hypothesis setting for every property test, whatever it declared for itself.
+    profiles.apply((item.obj for item in items if isinstance(item, pytest.Function)), state.profile)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,11 +12,11 @@ from lxml import etree
 from conformance import checks
 from conformance.http import ApiClient, Response
 from conformance.ledger import Ledger
+from conformance.profiles import search
 from conformance.suites.bigfix import fields as filters
 from conformance.suites.bigfix.actions import create_action, delete_action
 from conformance.suites.bigfix.bodies import SafeTargets, single_action
 from conformance.suites.bigfix.fields import Field
-from conformance.suites.bigfix.settings import property_settings
 from conformance.suites.bigfix.strategies import from_action_fields
 
 requirement = pytest.mark.requirement
@@ -97,7 +97,7 @@ def _unfiltered(bigfix: ApiClient) -> etree._Element:
 
 
 @requirement("BIGFIX-ACTIONS-GET-FIELDS")
-@property_settings()
+@search()
 @given(fields=from_action_fields())
 @example(fields=(Field("Name"),))
 @example(fields=(Field("ID"), Field("name")))

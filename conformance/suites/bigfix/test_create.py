@@ -16,6 +16,7 @@ from lxml import etree
 from conformance import checks
 from conformance.http import ApiClient
 from conformance.ledger import Ledger
+from conformance.profiles import search
 from conformance.suites.bigfix.actions import Posted, delete_action, post_action
 from conformance.suites.bigfix.bodies import (
     SafeTargets,
@@ -24,7 +25,6 @@ from conformance.suites.bigfix.bodies import (
     inert,
     single_action,
 )
-from conformance.suites.bigfix.settings import property_settings
 from conformance.suites.bigfix.strategies import GeneratedAction, from_single_action
 from conformance.target import Target
 
@@ -196,7 +196,7 @@ def test_test_computers_round_trip(
 
 
 @requirement("BIGFIX-ACTIONS-POST-ROUNDTRIP")
-@property_settings()
+@search()
 @given(data=st.data())
 def test_generated_actions_round_trip(
     bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, data: st.DataObject

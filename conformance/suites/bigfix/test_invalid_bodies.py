@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from conformance import checks
 from conformance.http import ApiClient, Response
 from conformance.ledger import Ledger
+from conformance.profiles import search
 from conformance.suites.bigfix.actions import delete_action, post_action
 from conformance.suites.bigfix.bodies import NO_SUCH_COMPUTER, XML_DECLARATION, SafeTargets
-from conformance.suites.bigfix.settings import property_settings
 from conformance.suites.bigfix.strategies import MALFORMED, SCHEMA_INVALID, from_single_action
 
 requirement = pytest.mark.requirement
@@ -35,7 +35,7 @@ def expect_refused_with_text(response: Response, what: str) -> None:
 
 @requirement("BIGFIX-ACTIONS-POST-400")
 @pytest.mark.parametrize("kind", sorted(MALFORMED))
-@property_settings(scale=0.3)
+@search(scale=0.3)
 @given(data=st.data())
 def test_malformed_body_answers_400(
     bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, kind: str, data: st.DataObject
@@ -51,7 +51,7 @@ def test_malformed_body_answers_400(
 
 @requirement("BIGFIX-ACTIONS-POST-400")
 @pytest.mark.parametrize("kind", sorted(SCHEMA_INVALID))
-@property_settings(scale=0.3)
+@search(scale=0.3)
 @given(data=st.data())
 def test_schema_invalid_body_answers_400(
     bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, kind: str, data: st.DataObject

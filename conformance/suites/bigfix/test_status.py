@@ -12,9 +12,9 @@ from lxml import etree
 
 from conformance import checks
 from conformance.http import ApiClient
+from conformance.profiles import search
 from conformance.suites.bigfix import fields as filters
 from conformance.suites.bigfix.fields import Field
-from conformance.suites.bigfix.settings import property_settings
 from conformance.suites.bigfix.strategies import from_status_fields
 from conformance.suites.context import Context
 
@@ -134,7 +134,7 @@ def test_documented_and_edge_filters(bigfix: ApiClient, bigfix_context: Context,
 
 
 @requirement("BIGFIX-STATUS-GET-FIELDS")
-@property_settings()
+@search()
 @given(data=st.data())
 def test_generated_filters(bigfix: ApiClient, bigfix_context: Context, data: st.DataObject) -> None:
     action_id = bigfix_context["status_action_id"]

@@ -14,16 +14,16 @@ from hypothesis import strategies as st
 from conformance import checks
 from conformance.http import ApiClient
 from conformance.ledger import Ledger
+from conformance.profiles import search
 from conformance.suites.bigfix.actions import delete_action, post_action
 from conformance.suites.bigfix.bodies import single_action, unmatched_names
-from conformance.suites.bigfix.settings import property_settings
 
 requirement = pytest.mark.requirement
 LIMIT = 10000
 
 
 @requirement("BIGFIX-ACTIONS-POST-413")
-@property_settings(scale=0.5)
+@search(scale=0.5)
 @given(count=st.integers(LIMIT + 1, LIMIT + 2000))
 @example(count=LIMIT + 1)
 def test_more_than_10000_targets_answer_413(bigfix: ApiClient, ledger: Ledger, count: int) -> None:

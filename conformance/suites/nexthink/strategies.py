@@ -6,25 +6,10 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
-from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from conformance.suites.nexthink.runs import synthetic_device_uids
-
-
-def request_settings(*, max_examples: int | None = None) -> settings:
-    """The profile's settings without shrinking, and at most ``max_examples`` examples.
-
-    Every example is a request to the server under test, and a request a non-conformant server
-    wrongly accepts executes a remote action: a failure is reported as found, not minimised by
-    sending more.
-    """
-    limit = settings().max_examples
-    if max_examples is not None:
-        limit = min(limit, max_examples)
-    return settings(max_examples=limit, phases=(Phase.explicit, Phase.reuse, Phase.generate))
-
 
 # Printable ASCII only: the ENCODING variants re-encode the whole body as ISO-8859-1.
 _ASCII_TEXT = st.text(alphabet=string.ascii_letters + string.digits + "-_ .:", max_size=36)

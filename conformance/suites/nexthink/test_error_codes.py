@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.http import ApiClient
+from conformance.profiles import search
 from conformance.suites.nexthink.context import NexthinkFixtures
 from conformance.suites.nexthink.error_table import ErrorCode, Variant, load_error_codes
 from conformance.suites.nexthink.runs import (
@@ -25,7 +26,7 @@ from conformance.suites.nexthink.runs import (
     expect_error,
     synthetic_device_uids,
 )
-from conformance.suites.nexthink.strategies import request_settings, run_documents
+from conformance.suites.nexthink.strategies import run_documents
 
 requirement = pytest.mark.requirement
 ROWS = [row for row in load_error_codes() if row.untested is None]
@@ -65,7 +66,7 @@ def test_request_breaking_one_rule_gets_its_code(
         call = variant.apply(documented_base(remote_action_uid), values, device_limit=limit)
         expect_error(call.send(nexthink, mutating=False), row.status, row.code, variant.description)
 
-    @request_settings()
+    @search()
     @given(
         base=run_documents(remote_action_uid, engines=_engines(nexthink_fixtures)),
         variant=st.sampled_from(variants),
@@ -110,7 +111,7 @@ def test_device_limit_is_the_boundary(
     check(limit)
     check(limit + 1)
 
-    @request_settings()
+    @search()
     @given(count=st.integers(max(1, limit - 100), limit + 100))
     def near_the_limit(count: int) -> None:
         check(count)

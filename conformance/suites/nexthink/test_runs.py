@@ -16,6 +16,7 @@ from hypothesis import given
 
 from conformance import checks
 from conformance.http import ApiClient, Response
+from conformance.profiles import search
 from conformance.suites.nexthink.context import NexthinkFixtures
 from conformance.suites.nexthink.runs import (
     JSON_TYPE,
@@ -27,7 +28,6 @@ from conformance.suites.nexthink.runs import (
 )
 from conformance.suites.nexthink.strategies import (
     engine_selections,
-    request_settings,
     unknown_params,
 )
 
@@ -93,7 +93,7 @@ def test_engine_filter_names_exactly_the_engines(
         set(answered) == set(first), f"targeted {first}, results name {answered}", one_engine_run
     )
 
-    @request_settings(max_examples=MUTATING_EXAMPLES)
+    @search(at_most=MUTATING_EXAMPLES)
     @given(
         targeted=engine_selections(
             nexthink_fixtures.uids("engine_database_uids"), extra=[UNKNOWN_ENGINE_UID]
@@ -117,7 +117,7 @@ def test_no_engine_answers_twice(
 ) -> None:
     expect_engines_once(all_engines_run)
 
-    @request_settings(max_examples=MUTATING_EXAMPLES)
+    @search(at_most=MUTATING_EXAMPLES)
     @given(
         targeted=engine_selections(
             nexthink_fixtures.uids("engine_database_uids"), extra=[UNKNOWN_ENGINE_UID]
@@ -152,7 +152,7 @@ def test_unknown_params_are_ignored(
     if nexthink_fixtures.has("engine_database_uids"):
         engines["engineDatabaseUids"] = nexthink_fixtures.uids("engine_database_uids")[:1]
 
-    @request_settings(max_examples=MUTATING_EXAMPLES)
+    @search(at_most=MUTATING_EXAMPLES)
     @given(params=unknown_params())
     def any_unknown_names(params: dict[str, str]) -> None:
         response = run(nexthink, valid_run(nexthink_fixtures, params=params, **engines))

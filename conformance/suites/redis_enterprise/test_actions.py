@@ -11,9 +11,9 @@ from hypothesis import given
 
 from conformance import checks
 from conformance.http import ApiClient, Response
+from conformance.profiles import search
 from conformance.suites.redis_enterprise import schemas
 from conformance.suites.redis_enterprise.context import ActionList, action_list, get_json
-from conformance.suites.redis_enterprise.settings import property_settings
 from conformance.suites.redis_enterprise.strategies import from_listed_uids
 
 requirement = pytest.mark.requirement
@@ -188,7 +188,7 @@ def test_each_listed_uid_fetches_that_action(redis: ApiClient) -> None:
 def test_unlisted_uids_answer_404(redis: ApiClient) -> None:
     listed = action_list(redis).uids()
 
-    @property_settings()
+    @search()
     @given(uid=from_listed_uids(listed))
     def unlisted_uid_is_404(uid: str) -> None:
         checks.expect_status(redis.request("GET", f"/v1/actions/{uid}"), 404)

@@ -11,10 +11,10 @@ from hypothesis import given
 
 from conformance import checks
 from conformance.http import ApiClient
+from conformance.profiles import search
 from conformance.suites.redis_enterprise import schemas
 from conformance.suites.redis_enterprise.cluster import ClusterAction
 from conformance.suites.redis_enterprise.context import listed_cluster_actions
-from conformance.suites.redis_enterprise.settings import property_settings
 from conformance.suites.redis_enterprise.strategies import from_known_actions
 
 requirement = pytest.mark.requirement
@@ -74,7 +74,7 @@ def test_cluster_action_names_what_was_asked(redis: ApiClient, cluster: ClusterA
 
 @requirement("REDIS-CLUSTER-ACTION-GET-404")
 def test_unknown_cluster_actions_answer_404(redis: ApiClient) -> None:
-    @property_settings()
+    @search()
     @given(name=from_known_actions(known_names(redis)))
     def unknown_is_404(name: str) -> None:
         checks.expect_status(redis.request("GET", f"/v1/cluster/actions/{name}"), 404)
@@ -84,7 +84,7 @@ def test_unknown_cluster_actions_answer_404(redis: ApiClient) -> None:
 
 @requirement("REDIS-CLUSTER-ACTION-POST-400-ACTION")
 def test_unknown_cluster_actions_cannot_start(redis: ApiClient) -> None:
-    @property_settings()
+    @search()
     @given(name=from_known_actions(known_names(redis)))
     def unknown_is_400(name: str) -> None:
         response = redis.request(
@@ -101,7 +101,7 @@ def test_unknown_cluster_actions_cannot_start(redis: ApiClient) -> None:
 
 @requirement("REDIS-CLUSTER-ACTION-DELETE-404")
 def test_unknown_cluster_actions_cannot_be_cancelled(redis: ApiClient) -> None:
-    @property_settings()
+    @search()
     @given(name=from_known_actions(known_names(redis)))
     def unknown_is_404(name: str) -> None:
         response = redis.request("DELETE", f"/v1/cluster/actions/{name}", mutating=False)

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.http import ApiClient, Response
+from conformance.profiles import search
 from conformance.suites.redis_enterprise import schemas
 from conformance.suites.redis_enterprise.context import action_list, listed_cluster_actions
-from conformance.suites.redis_enterprise.settings import property_settings
 from conformance.suites.redis_enterprise.strategies import from_known_actions, from_listed_uids
 
 ERROR_SCHEMA = "redis-enterprise/error.schema.json"
@@ -64,7 +64,7 @@ def test_error_bodies_are_the_documented_envelope(redis: ApiClient, provocation:
         values = from_known_actions({str(e.get("name")) for e in entries if isinstance(e, dict)})
     errors: list[Response] = []
 
-    @property_settings(scale=0.5)
+    @search(scale=0.5)
     @given(value=values)
     def error_body_is_envelope(value: str) -> None:
         response = send(redis, value)
