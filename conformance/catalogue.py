@@ -12,13 +12,13 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from conformance import registry
+from conformance import registry, versions
 
 API_NAMES: tuple[str, ...] = registry.names()  # the registry's, kept for callers of this name
 LEVELS = ("MUST", "SHOULD", "MAY")
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 OPERATION_PATTERN = re.compile(r"^(\*|(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S.*)$")
-_FIELDS = {"id", "operation", "level", "title", "page", "quote", "untested"}
+_FIELDS = {"id", "operation", "level", "title", "page", "quote", "untested", "since", "until"}
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,15 @@ class Requirement:
     page: str
     quote: str
     untested: str | None = None
+    since: str | None = None  # first vendor version it holds for (conformance.versions)
+    until: str | None = None  # first vendor version it no longer holds for
 
     @property
     def source(self) -> str:
         return f"{self.page}: '{self.quote}'"
 
     def as_dict(self) -> dict[str, str]:
-        return {
+        record = {
             "id": self.id,
             "api": self.api,
             "operation": self.operation,
@@ -47,6 +49,11 @@ class Requirement:
             "title": self.title,
             "source": self.source,
         }
+        for key in ("since", "until"):
+            value = getattr(self, key)
+            if value is not None:
+                record[key] = value
+        return record
 
 
 class CatalogueError(ValueError):
@@ -66,6 +73,12 @@ def _parse_record(api: str, record: dict[str, object], where: str) -> Requiremen
         raise CatalogueError(f"{where}: id {requirement.id!r} is not an upper-case slug")
     if requirement.level not in LEVELS:
         raise CatalogueError(f"{where}: level {requirement.level!r} not in {LEVELS}")
+    for bound in (requirement.since, requirement.until):
+        if bound is not None:
+            try:
+                versions.Version(bound)
+            except ValueError as exc:
+                raise CatalogueError(f"{where}: {exc}") from None
     if not OPERATION_PATTERN.match(requirement.operation):
         raise CatalogueError(f"{where}: operation {requirement.operation!r} is not 'METHOD /path'")
     if len(requirement.title) > 100 or "should" in requirement.title.lower().split():

@@ -16,7 +16,7 @@ import jsonschema
 import xmlschema
 from lxml import etree
 
-from conformance import xmlsafe
+from conformance import versions, xmlsafe
 from conformance.http import Exchange, Response
 from conformance.paths import SCHEMAS_DIR
 
@@ -82,10 +82,11 @@ def xml_schema(name: str) -> xmlschema.XMLSchema10:
 
 
 @cache
-def json_schema(name: str) -> jsonschema.protocols.Validator:
-    """A JSON Schema validator for a file under ``schemas/``."""
+def json_schema(name: str, version: str | None = None) -> jsonschema.protocols.Validator:
+    """A JSON Schema validator for a file under ``schemas/``, holding what vendor ``version``
+    documents (every documented version's rules when None; ``conformance.versions``)."""
     path: Path = SCHEMAS_DIR / name
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema = versions.prune(json.loads(path.read_text(encoding="utf-8")), version)
     validator_class = jsonschema.validators.validator_for(schema)
     return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
 
@@ -118,14 +119,15 @@ def expect_xml_valid(
     return element
 
 
-def expect_json_valid(response: Response, schema_name: str) -> Any:
+def expect_json_valid(response: Response, schema_name: str, version: str | None = None) -> Any:
     """Decode the body as JSON and validate it against one of our JSON Schemas."""
     expect_utf8(response)
     try:
         document = response.json()
     except ValueError as exc:
         raise fail(f"body is not JSON: {exc}", response) from None
-    errors = sorted(json_schema(schema_name).iter_errors(document), key=lambda e: list(e.path))
+    validator = json_schema(schema_name, version)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         location = "/".join(str(part) for part in first.absolute_path) or "(root)"

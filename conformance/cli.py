@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         "--max-rps", type=float, help="at most N requests per second (whole run, all workers)"
     )
     run.add_argument(
+        "--vendor-version",
+        metavar="V",
+        help="judge by the rules of this vendor version (default: what any documented one allows)",
+    )
+    run.add_argument(
         "--deadline",
         type=float,
         metavar="SECONDS",
@@ -79,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--host", default="127.0.0.1")
     mock.add_argument("--fault")
     mock.add_argument("--list-faults", action="store_true")
+    mock.add_argument("--variant", help="serve one conformant variation (see --list-variants)")
+    mock.add_argument("--list-variants", action="store_true")
+    mock.add_argument(
+        "--vendor-version", metavar="V", help="play this vendor version (newest by default)"
+    )
     mock.add_argument(
         "--write-target",
         metavar="FILE",
@@ -150,6 +160,7 @@ def _pytest_args(
         "--expectations": options.expectations,
         "--conformance-max-response-bytes": options.max_response_bytes,
         "--conformance-max-rps": options.max_rps,
+        "--conformance-vendor-version": options.vendor_version,
         "--conformance-deadline": deadline,
     }
     for flag, value in pairs.items():
@@ -269,17 +280,38 @@ def command_mock(options: argparse.Namespace) -> int:
         for fault in app.FAULTS.values():
             print(f"{fault.name:28} {fault.requirement:36} {fault.description}")
         return 0
+    if options.list_variants:
+        for variant in app.variants().values():
+            print(f"{variant.name:28} {variant.description}")
+        return 0
     if options.fault and options.fault not in app.FAULTS:
         raise UsageError(f"unknown fault {options.fault!r} for {options.api} (see --list-faults)")
+    if options.variant and options.variant not in app.variants():
+        raise UsageError(
+            f"unknown variant {options.variant!r} for {options.api} (see --list-variants)"
+        )
+    if options.vendor_version and options.vendor_version not in app.VERSIONS:
+        plays = ", ".join(app.VERSIONS) or "no versions"
+        raise UsageError(
+            f"the {options.api} reference server cannot play version "
+            f"{options.vendor_version!r} (it plays {plays})"
+        )
     if options.cert_out and not options.tls:
         raise UsageError("--cert-out needs --tls")
     context, ca_file = _mock_tls(options) if options.tls else (None, None)
     try:
-        server = ReferenceServer(app(options.fault), options.host, options.port, tls=context)
+        instance = app(
+            options.fault, variant=options.variant, vendor_version=options.vendor_version
+        )
+        server = ReferenceServer(instance, options.host, options.port, tls=context)
     except OSError as exc:
         where = f"{options.host}:{options.port}"
         raise UsageError(f"cannot listen on {where}: {exc.strerror}") from None
     with_fault = f" with fault {options.fault}" if options.fault else ""
+    if options.variant:
+        with_fault += f" as variant {options.variant}"
+    if instance.vendor_version:
+        with_fault += f" playing version {instance.vendor_version}"
     credentials = (
         f"token {BUNDLED_TOKEN}"
         if uses_token(options.api)

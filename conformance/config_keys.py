@@ -128,6 +128,7 @@ TARGET: dict[str, KeyType] = {
     "allow_mutations": BOOLEAN,
     "max_response_bytes": BYTES,
     "max_rps": RATE,
+    "vendor_version": STRING,  # checked as a dotted version by conformance.versions
 }
 
 # [fixtures] and [fields] keys are declared, with their types, by each API's profile

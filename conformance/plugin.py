@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import pytest
 
-from conformance import __version__, bundled, catalogue, profiles, registry
+from conformance import __version__, bundled, catalogue, profiles, registry, versions
 from conformance.auth import authorization_for
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
 from conformance.expectations import load_expectations
@@ -114,6 +114,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="at most this many requests per second (shared by all workers)",
     )
     group.addoption(
+        "--conformance-vendor-version",
+        dest="conformance_vendor_version",
+        help="judge by the rules of this vendor version (default: what any documented one allows)",
+    )
+    group.addoption(
         "--conformance-deadline",
         dest="conformance_deadline",
         type=float,
@@ -151,6 +156,7 @@ class RunState:
             allow_mutations=option("conformance_allow_mutations"),
             max_response_bytes=option("conformance_max_response_bytes"),
             max_rps=option("conformance_max_rps"),
+            vendor_version=option("conformance_vendor_version"),
         )
         self.expectations = load_expectations(option("conformance_expectations"))
         self.strict: bool = option("conformance_strict")
@@ -201,7 +207,7 @@ class RunState:
     def base_url(self, api: str) -> str:
         if self.target.base_url:
             return self.target.base_url
-        url = bundled.bundled_url(api)
+        url = bundled.bundled_url(api, self.target.vendor_version)
         if url is None:
             pytest.skip(f"no bundled reference server for {api} yet; pass --base-url")
         return url
@@ -209,7 +215,7 @@ class RunState:
     def known_base_url(self, api: str) -> str | None:
         if self.target.base_url:
             return self.target.base_url
-        return bundled.bundled_url(api)
+        return bundled.bundled_url(api, self.target.vendor_version)
 
     def new_client(self, api: str, base_url: str, *, for_cleanup: bool = False) -> ApiClient:
         # One breaker per server for the tests; cleanup gets a fresh one, so a server that
@@ -283,12 +289,15 @@ class RunState:
                 "base_url": target.base_url or "bundled reference servers",
                 "bundled": target.bundled,
                 "allow_mutations": target.allow_mutations or target.bundled,
+                "vendor_version": target.vendor_version,
             },
             "apis": target.apis,
             "started_at": self.started_at,
             "finished_at": _now() if finished else None,
             "complete": complete,
-            "summary": summarise(self.requirements, records, self.strict),
+            "summary": summarise(
+                self.requirements, records, self.strict, self.target.vendor_version
+            ),
             "requirements": records,
         }
         if not complete:
@@ -409,7 +418,13 @@ def pytest_collection_modifyitems(
         if not ids or state.known[ids[0]].api not in state.target.apis:
             deselected.append(item)
             continue
+        version = state.target.vendor_version
         for rid in ids:
+            requirement = state.known[rid]
+            if not versions.applies(requirement.since, requirement.until, version):
+                span = versions.describe(requirement.since, requirement.until)
+                reason = f"not applicable to vendor version {version} (holds {span})"
+                item.add_marker(pytest.mark.skip(reason=reason))
             expectation = state.expectations.get(rid)
             if expectation and expectation.status in ("failed", "flaky"):
                 item.add_marker(pytest.mark.xfail(reason=expectation.reason, strict=False))
@@ -589,6 +604,12 @@ def target(conformance_state: RunState) -> Target:
 
 
 @pytest.fixture(scope="session")
+def vendor_version(target: Target) -> str | None:
+    """The vendor version judged by (``--vendor-version``), or None: any documented one."""
+    return target.vendor_version
+
+
+@pytest.fixture(scope="session")
 def api_client(conformance_state: RunState) -> Callable[[str], ApiClient]:
     """``api_client(name)``: the client for one API's server."""
     return conformance_state.client
@@ -605,5 +626,6 @@ def fixtures(conformance_state: RunState) -> dict[str, Any]:
     """The target file's [fixtures]; a bundled run adds the reference servers' own."""
     state = conformance_state
     if state.target.bundled:
-        return {**bundled.bundled_fixtures(state.target.apis), **state.target.fixtures}
+        offered = bundled.bundled_fixtures(state.target.apis, state.target.vendor_version)
+        return {**offered, **state.target.fixtures}
     return state.target.fixtures

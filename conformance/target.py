@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import config_keys, registry
+from conformance import config_keys, registry, versions
 from conformance.errors import UsageError
 from conformance.redact import Redactor
 
@@ -41,6 +41,7 @@ class Target:
     allow_mutations: bool = False
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     max_rps: float | None = None
+    vendor_version: str | None = None  # judge by this vendor version's rules (None: any's)
     fixtures: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
 
@@ -175,6 +176,7 @@ def target_from_flags(options: Any, **overrides: Any) -> Target:
         "allow_mutations",
         "max_response_bytes",
         "max_rps",
+        "vendor_version",
     )
     flags: dict[str, Any] = {name: getattr(options, name, None) for name in names}
     flags["username"] = flags.pop("user")
@@ -198,6 +200,7 @@ def build_target(
     allow_mutations: bool = False,
     max_response_bytes: int | None = None,
     max_rps: float | None = None,
+    vendor_version: str | None = None,
 ) -> Target:
     """Merge a target file with flags (flags win) and check the result."""
     file_target: dict[str, Any] = {}
@@ -245,6 +248,11 @@ def build_target(
         target.max_rps = float(config_keys.check_value("--max-rps", max_rps, config_keys.RATE))
     elif "max_rps" in file_target:
         target.max_rps = float(file_target["max_rps"])
+    version = vendor_version or file_target.get("vendor_version")
+    if version is not None:
+        if not isinstance(version, str):
+            raise UsageError(f'vendor_version {version!r} must be a string such as "8.0"')
+        target.vendor_version = str(versions.parse(version))
     # Touch the secrets now so a missing variable is a usage error before anything is sent.
     target.secrets()
     if target.password_env and not target.username:

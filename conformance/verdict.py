@@ -28,7 +28,11 @@ class CaseResult:
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _gating(requirement: Requirement, strict: bool) -> bool:
+def _gating(requirement: Requirement, strict: bool, vendor_version: str | None = None) -> bool:
+    if vendor_version is None and (requirement.since or requirement.until):
+        # Judged by what any documented version allows: a rule that some documented versions
+        # do not have cannot fail a server that may be one of them.
+        return False
     return requirement.level == "MUST" or (strict and requirement.level == "SHOULD")
 
 
@@ -77,6 +81,7 @@ def summarise(
     requirements: list[Requirement],
     records: list[dict[str, Any]],
     strict: bool,
+    vendor_version: str | None = None,
 ) -> dict[str, Any]:
     """Counts and the verdict. Only MUST failures gate, SHOULD ones too with ``strict``."""
     counts = {
@@ -100,7 +105,7 @@ def summarise(
     for requirement, record in zip(requirements, records, strict=True):
         counts[key[record["status"]]] += 1
         if record["status"] == "failed":
-            if _gating(requirement, strict):
+            if _gating(requirement, strict, vendor_version):
                 gating_failures += 1
             else:
                 counts["warnings"] += 1

@@ -531,7 +531,7 @@ HAND_MADE_INVALID: list[tuple[str, str, Any]] = [
     (
         "redis v2 action status not in enum",
         REDIS + "v2-action.schema.json",
-        {**_V2_ACTION, "status": "running"},
+        {**_V2_ACTION, "status": "done"},
     ),
     (
         "redis v2 action without action_type",

@@ -132,11 +132,10 @@ def test_cancel_keeps_a_cancelled_status_until_removed(redis: Client) -> None:
     [
         (b'{"node_uid": ', JSON_HEADERS),
         (b'["2"]', JSON_HEADERS),
-        (b'{"node_uid": "9"}', JSON_HEADERS),
         (b'{"node_uid": "2"}', {}),
         (b'{"node_uid": "2"}', {"Content-Type": "text/plain"}),
     ],
-    ids=["malformed", "array", "unknown node", "no content type", "text/plain"],
+    ids=["malformed", "array", "no content type", "text/plain"],
 )
 def test_bad_starts_answer_400_and_start_nothing(
     redis: Client, body: bytes, headers: dict[str, str]
@@ -146,6 +145,42 @@ def test_bad_starts_answer_400_and_start_nothing(
     assert response.status_code == 400
     assert _errors("redis-enterprise/error.schema.json", response.json()) == []
     assert redis.get("/v1/cluster/actions").json() == before
+
+
+@pytest.mark.parametrize(
+    ("version", "missing", "bootstrapping"),
+    [("7.4", 400, 200), ("8.0", 400, 200), ("8.0.2", 404, 406)],
+)
+def test_node_refusals_follow_the_version_played(
+    version: str, missing: int, bootstrapping: int
+) -> None:
+    with ReferenceServer(RedisEnterpriseApp(vendor_version=version)) as server:
+        redis = Client(server.url)
+        response = redis.post(CHANGE_MASTER, b'{"node_uid": "9"}')
+        assert response.status_code == missing
+        if missing == 404:
+            assert response.json()["description"] == "Node does not exist"
+        response = redis.post(CHANGE_MASTER, b'{"node_uid": "4"}')
+        assert response.status_code == bootstrapping
+        if bootstrapping == 406:
+            assert response.json()["description"] == "Node not bootstrapped"
+
+
+@pytest.mark.parametrize("version", RedisEnterpriseApp.VERSIONS)
+def test_each_version_lists_what_its_pages_document(version: str) -> None:
+    with ReferenceServer(RedisEnterpriseApp(vendor_version=version)) as server:
+        redis = Client(server.url)
+        statuses = {action["status"] for action in redis.get("/v1/actions").json()["actions"]}
+        assert ("aborted" in statuses) == (version in ("8.0", "8.0.2"))
+        assert ("active" in statuses) == (version != "7.4")
+        v2 = redis.get("/v2/actions")
+        if version in ("7.4", "7.8"):
+            assert v2.status_code == 404
+        else:
+            assert v2.status_code == 200
+            assert _errors("redis-enterprise/v2-actions-list.schema.json", v2.json()) == []
+            uid = v2.json()[0]["action_uid"]
+            assert redis.get(f"/v2/actions/{uid}").json()["action_uid"] == uid
 
 
 def test_unknown_cluster_actions(redis: Client) -> None:

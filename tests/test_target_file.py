@@ -37,7 +37,12 @@ def test_config_names_the_target_and_fixtures(serve: Callable[..., str], tmp_pat
     assert result.code == 0, result.stdout + result.stderr
     report = result.report
     assert report["apis"] == ["bigfix"]
-    assert report["target"] == {"base_url": url, "bundled": False, "allow_mutations": False}
+    assert report["target"] == {
+        "base_url": url,
+        "bundled": False,
+        "allow_mutations": False,
+        "vendor_version": None,
+    }
     assert report["summary"]["failed"] == 0
 
 

@@ -2,11 +2,17 @@
 
 An app is protocol logic only: routes are methods decorated with ``@route``, they receive a
 ``Request`` and return a ``Reply``. ``ReferenceServer`` serves an app on loopback in a thread.
+
+Besides faults (one documented behaviour broken), an app can play a *variant*: a conformant
+way of answering that differs from the default only where the docs or HTTP leave latitude
+(``HTTP_VARIANTS`` here serve every app; each app adds its own ``VARIANTS``). An app also plays
+one vendor version (``VERSIONS``, oldest first; the newest by default).
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import re
 import socket
 import ssl
@@ -61,6 +67,37 @@ def load_faults(path: Path) -> dict[str, Fault]:
             raise ValueError(f"{where}: duplicate fault {fault.name!r}")
         faults[fault.name] = fault
     return faults
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One conformant way of answering that the docs or HTTP allow; ``allowed_by`` says why."""
+
+    name: str
+    description: str
+    allowed_by: str
+
+
+HTTP_VARIANTS: dict[str, Variant] = {
+    variant.name: variant
+    for variant in (
+        Variant(
+            "gzip",
+            "bodies are gzip-compressed (Content-Encoding: gzip) when the request accepts gzip",
+            "RFC 9110 8.4 and 12.5.3: a server may apply a content coding the client accepts",
+        ),
+        Variant(
+            "chunked",
+            "bodies are sent with Transfer-Encoding: chunked instead of Content-Length",
+            "RFC 9112 6.1: chunked transfer coding is a valid HTTP/1.1 message framing",
+        ),
+        Variant(
+            "charset",
+            "media types carry parameters (application/json; charset=utf-8)",
+            "RFC 9110 8.3.1: a media type may carry parameters; the type/subtype is what counts",
+        ),
+    )
+}
 
 
 @dataclass
@@ -134,16 +171,31 @@ class ReferenceApp:
     # Attributes holding records the API offers no way to remove (e.g. executions): a run
     # with mutations may add to these, and only to these.
     HISTORY: ClassVar[tuple[str, ...]] = ()
+    VARIANTS: ClassVar[dict[str, Variant]] = {}  # this API's own; see variants()
+    VERSIONS: ClassVar[tuple[str, ...]] = ()  # vendor versions it can play, oldest first
 
     def __init__(
         self,
         fault: str | None = None,
         username: str = BUNDLED_USER,
         password: str = BUNDLED_PASSWORD,
+        *,
+        variant: str | None = None,
+        vendor_version: str | None = None,
     ) -> None:
         if fault is not None and fault not in self.FAULTS:
             raise ValueError(f"unknown fault {fault!r} for {self.API}")
+        if variant is not None and variant not in self.variants():
+            raise ValueError(f"unknown variant {variant!r} for {self.API}")
+        if vendor_version is not None and vendor_version not in self.VERSIONS:
+            known = ", ".join(self.VERSIONS) or "none"
+            raise ValueError(
+                f"{self.API} reference server cannot play version {vendor_version!r} "
+                f"(it plays: {known})"
+            )
         self.fault = fault
+        self.variant = variant
+        self.vendor_version = vendor_version or (self.VERSIONS[-1] if self.VERSIONS else None)
         self.username = username
         self.password = password
         self.lock = threading.RLock()
@@ -159,6 +211,20 @@ class ReferenceApp:
 
     def faulty(self, name: str) -> bool:
         return self.fault == name
+
+    @classmethod
+    def variants(cls) -> dict[str, Variant]:
+        """Every variant this app can play: the HTTP-level ones, then its own."""
+        return {**HTTP_VARIANTS, **cls.VARIANTS}
+
+    def varies(self, name: str) -> bool:
+        return self.variant == name
+
+    def plays(self, since: str | None = None, until: str | None = None) -> bool:
+        """Whether the vendor version this app plays is in ``[since, until)``."""
+        from conformance.versions import applies
+
+        return applies(since, until, self.vendor_version)
 
     def authorized(self, request: Request) -> bool:
         return request.basic_auth() == (self.username, self.password)
@@ -231,15 +297,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, reply: Reply) -> None:
         payload = reply.encoded()
+        variant = getattr(self.app, "variant", None)
+        content_type = reply.content_type
+        if variant == "charset" and content_type and "charset" not in content_type.lower():
+            content_type += "; charset=utf-8"
+        accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+        headers = dict(reply.headers)
+        if variant == "gzip" and payload and accepts_gzip and "Content-Encoding" not in headers:
+            payload = gzip.compress(payload, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept-Encoding"
+        chunked = variant == "chunked" and reply.status not in (204, 304) and reply.status >= 200
         self.send_response(reply.status)
-        if reply.content_type:
-            self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers.items():
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not chunked:
             self.wfile.write(payload)
+            return
+        for start in range(0, len(payload), 1000):  # several chunks, so framing matters
+            chunk = payload[start : start + 1000]
+            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

@@ -206,8 +206,10 @@ class EdgeIQApp(ReferenceApp):
         *,
         fields: Mapping[str, str] | None = None,
         token: str = BUNDLED_TOKEN,
+        variant: str | None = None,
+        vendor_version: str | None = None,
     ) -> None:
-        super().__init__(fault)
+        super().__init__(fault, variant=variant, vendor_version=vendor_version)
         unknown = set(fields or {}) - set(FIELD_KEYS)
         if unknown:
             raise ValueError(f"unknown field key(s) {sorted(unknown)}")

@@ -281,7 +281,7 @@ class NexthinkApp(ReferenceApp):
     HISTORY = ("executions",)  # an execution cannot be deleted through the API
     FAULTS = FAULTS
 
-    def __init__(self, fault: str | None = None, **kwargs: str) -> None:
+    def __init__(self, fault: str | None = None, **kwargs: Any) -> None:
         super().__init__(fault, **kwargs)
         self.actions: dict[str, RemoteAction] = {
             action.uid.lower(): action for action in SEEDED_ACTIONS

@@ -6,6 +6,13 @@ queued, runs for ``RUN_SECONDS`` and completes; a second start while it runs is 
 start removes the previous result; DELETE cancels a running action or removes a finished one's
 status. Faults are in ``FAULTS``: one documented behaviour each, named after the requirement it
 breaks; one breaks a SHOULD requirement, which fails a run only with ``--strict``.
+
+The server plays one vendor version of ``VERSIONS`` (the newest by default; ``conformance mock
+redis-enterprise --vendor-version 7.4``), showing what that version's pages document: from 7.8
+the v1 field table's item statuses (a listed ``active`` task), from 7.22 ``GET /v2/actions``,
+from 8.0 an ``aborted`` action, from 8.0.2 ``404 Node does not exist`` and ``406 Node not
+bootstrapped`` for a ``change_master`` to an unknown or bootstrapping node (earlier: 400 for an
+unknown node, and a bootstrapping node is accepted).
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Reques
 
 JSON = "application/json"
 CLUSTER_ACTIONS = ("change_master",)  # the one cluster action NOTES.md documents
-NODES = ("1", "2", "3")
+NODES = ("1", "2", "3", "4")
+BOOTSTRAPPING = ("4",)  # a node that exists but has not finished bootstrapping
 IN_PROGRESS = ("queued", "starting", "running", "cancelling")
 QUEUED_SECONDS = 0.05
 RUN_SECONDS = 0.6
@@ -245,6 +253,34 @@ SEED_STATE_MACHINES: tuple[dict[str, Any], ...] = (
     },
 )
 SEED_CLUSTER_ACTION_UID = "3c2f8a1e-6b1d-4f0e-9a57-2d8e4b7c1f90"
+# Actions only some versions show: (since, action).
+VERSIONED_ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "7.8",  # the v1 field table lists item status pending | active | completed | failed
+        {
+            "action_uid": "5b0d3c8e-2f7a-4c61-9e1b-7a4d2c9f0e13",
+            "name": "SMUpdateBDB",
+            "node_uid": "1",
+            "object_name": "bdb:2",
+            "progress": 30.0,
+            "state": "proxy_policy",
+            "status": "active",
+        },
+    ),
+    (
+        "8.0",  # objects/action.md adds status aborted (starting|running -> aborted)
+        {
+            "action_uid": "e7a91f40-58c2-4b3d-8d6e-0c4f2b1a9d75",
+            "name": "retry_bdb",
+            "node_uid": "2",
+            "progress": 20.0,
+            "status": "aborted",
+            "task_id": "e7a91f40-58c2-4b3d-8d6e-0c4f2b1a9d75",
+        },
+    ),
+)
+V2_SINCE = "7.22"
+NODE_ERRORS_SINCE = "8.0.2"
 
 
 @dataclass
@@ -287,10 +323,14 @@ class RedisEnterpriseApp(ReferenceApp):
     API = "redis-enterprise"
     HISTORY = ("cluster_runs", "replaced")  # one status slot per cluster action
     FAULTS = FAULTS
+    VERSIONS = ("7.4", "7.8", "7.22", "8.0", "8.0.2")
 
-    def __init__(self, fault: str | None = None, **kwargs: str) -> None:
+    def __init__(self, fault: str | None = None, **kwargs: Any) -> None:
         super().__init__(fault, **kwargs)
         self.actions = [copy.deepcopy(action) for action in SEED_ACTIONS]
+        self.actions += [
+            copy.deepcopy(action) for since, action in VERSIONED_ACTIONS if self.plays(since)
+        ]
         self.state_machines = [copy.deepcopy(machine) for machine in SEED_STATE_MACHINES]
         # An earlier change_master that completed long ago: its result is still readable.
         earlier = ClusterRun(
@@ -381,6 +421,46 @@ class RedisEnterpriseApp(ReferenceApp):
         content_type = "text/html" if self.faulty("action-content-type") else JSON
         return self.reply_json(action, content_type)
 
+    # -- /v2/actions (7.22+) ---------------------------------------------------------------
+
+    def v2_actions(self) -> list[dict[str, Any]]:
+        """Every action and state machine as a v2 action object (status queued | running |
+        completed | failed, creation_time an integer, additional_info only when non-empty)."""
+        status = {"active": "running", "pending": "queued", "starting": "running"}
+        status |= {"cancelling": "running", "cancelled": "failed", "aborted": "failed"}
+        documents = []
+        for kind, entry in [("task", a) for a in self.actions] + [
+            ("state-machine", m) for m in self.state_machines
+        ]:
+            document: dict[str, Any] = {
+                "action_type": kind,
+                "action_uid": entry["action_uid"],
+                "creation_time": int(entry.get("creation_time", entry.get("heartbeat", 0))),
+                "name": entry["name"],
+                "progress": float(entry.get("progress", 100.0)),
+                "status": status.get(entry["status"], entry["status"]),
+            }
+            if "object_name" in entry:
+                kind_name, _, uid = entry["object_name"].partition(":")
+                document["additional_info"] = {"object_type": kind_name, "object_uid": uid}
+            documents.append(document)
+        return documents
+
+    @route("GET", r"/v2/actions")
+    def get_v2_actions(self, request: Request) -> Reply:
+        if not self.plays(V2_SINCE):
+            return self.not_found(request)
+        return self.reply_json(self.v2_actions())
+
+    @route("GET", r"/v2/actions/(?P<uid>[^/]+)")
+    def get_v2_action(self, request: Request, uid: str) -> Reply:
+        if not self.plays(V2_SINCE):
+            return self.not_found(request)
+        for document in self.v2_actions():
+            if document["action_uid"] == uid:
+                return self.reply_json(document)
+        return self.error(404, "action_not_found", f"Action {uid} does not exist")
+
     # -- /v1/cluster/actions ---------------------------------------------------------------
 
     @route("GET", r"/v1/cluster/actions")
@@ -420,6 +500,9 @@ class RedisEnterpriseApp(ReferenceApp):
         details, problem = self.parse_details(request.body)
         if problem and not self.faulty("bad-content-accepted"):
             return self.error(400, "invalid_content", problem)
+        refusal = self.node_refusal(details or {})
+        if refusal is not None:
+            return refusal
         now = time.monotonic()
         previous = self.latest_run(action)
         if previous is not None and previous.running(now) and not self.faulty("no-conflict"):
@@ -442,9 +525,20 @@ class RedisEnterpriseApp(ReferenceApp):
         if not isinstance(document, dict):
             return None, "The body must be a JSON object"
         node = document.get("node_uid")
-        if node is not None and str(node) not in NODES:
+        if node is not None and str(node) not in NODES and not self.plays(NODE_ERRORS_SINCE):
             return None, f"Unknown node_uid {node}"
         return {key: str(value) for key, value in document.items() if key == "node_uid"}, None
+
+    def node_refusal(self, details: dict[str, Any]) -> Reply | None:
+        """From 8.0.2: 404 for a node that does not exist, 406 for one still bootstrapping."""
+        node = details.get("node_uid")
+        if node is None or not self.plays(NODE_ERRORS_SINCE):
+            return None
+        if node not in NODES:
+            return self.error(404, "node_not_found", "Node does not exist")
+        if node in BOOTSTRAPPING:
+            return self.error(406, "node_not_bootstrapped", "Node not bootstrapped")
+        return None
 
     @route("DELETE", r"/v1/cluster/actions/(?P<action>[^/]+)")
     def cancel_cluster_action(self, request: Request, action: str) -> Reply:

@@ -74,4 +74,4 @@ def test_documented_exchange(
     if "xml_schema" in expect:
         checks.expect_xml_valid(response, expect["xml_schema"], expect.get("xml_root"))
     if "json_schema" in expect:
-        checks.expect_json_valid(response, expect["json_schema"])
+        checks.expect_json_valid(response, expect["json_schema"], target.vendor_version)

@@ -59,7 +59,7 @@ class BigFixApp(ReferenceApp):
     HISTORY = ("created",)  # every accepted POST body, kept for the suite's own tests
     FAULTS = load_faults(Path(__file__).with_name("faults.toml"))
 
-    def __init__(self, fault: str | None = None, **kwargs: str) -> None:
+    def __init__(self, fault: str | None = None, **kwargs: Any) -> None:
         super().__init__(fault, **kwargs)
         self.created: list[bytes] = []  # every accepted POST body, for the suite's own tests
         self.actions: dict[int, StoredAction] = seeded_actions()

@@ -26,6 +26,32 @@ from conformance.ledger import Entry, Ledger
 API = "redis-enterprise"
 IN_PROGRESS = frozenset({"queued", "starting", "running", "cancelling"})
 SETTLE_SECONDS = 60.0
+# The action object's state diagram (8.0+ pages, redis-enterprise-versions/
+# doc_HEAD_objects_action.md): each status and the statuses it may move to.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "queued": frozenset({"starting", "cancelled"}),
+    "starting": frozenset({"running", "aborted"}),
+    "running": frozenset({"completed", "cancelling", "failed", "aborted"}),
+    "cancelling": frozenset({"cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+    "failed": frozenset(),
+    "aborted": frozenset(),
+}
+
+
+def reachable(before: str, after: str) -> bool:
+    """Whether the diagram leads from ``before`` to ``after`` (reads may miss steps)."""
+    seen, frontier = {before}, [before]
+    while frontier:
+        for following in TRANSITIONS.get(frontier.pop(), frozenset()):
+            if following == after:
+                return True
+            if following not in seen:
+                seen.add(following)
+                frontier.append(following)
+    return False
+
 
 try:
     import fcntl
@@ -73,12 +99,17 @@ class ClusterAction:
             pytest.skip(f"GET {self.path} answered {response.status} without a JSON status")
         return response, document
 
-    def settle(self) -> dict[str, Any] | None:
-        """Wait until the action is not queued, starting, running or cancelling."""
+    def settle(
+        self, seen: list[tuple[Response, dict[str, Any] | None]] | None = None
+    ) -> dict[str, Any] | None:
+        """Wait until the action is not queued, starting, running or cancelling; every read
+        is appended to ``seen`` when given."""
         deadline = time.monotonic() + SETTLE_SECONDS
         pause = 0.05
         while True:
-            _, status = self.read()
+            response, status = self.read()
+            if seen is not None:
+                seen.append((response, status))
             if not in_progress(status):
                 return status
             if time.monotonic() > deadline:

@@ -7,13 +7,21 @@ status removed) by the test itself; the end-of-run cleanup catches what a crash 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from conformance import checks
-from conformance.suites.redis_enterprise.cluster import ClusterAction, in_progress
+from conformance.http import Response
+from conformance.suites.redis_enterprise.cluster import (
+    TRANSITIONS,
+    ClusterAction,
+    in_progress,
+    reachable,
+)
 from conformance.suites.redis_enterprise.context import listed_cluster_actions
+from conformance.versions import applies
 
 requirement = pytest.mark.requirement
 
@@ -139,5 +147,87 @@ def test_post_without_json_content_type_answers_400(
     started = cluster.start(content_type=content_type)
     try:
         checks.expect_status(started.response, 400)
+    finally:
+        cluster.finish(started)
+
+
+# -- versions: node refusals and the state diagram -------------------------------------------
+
+# change_master to a node that does not exist: 400 "Bad action or content provided" until the
+# 8.0.2 pages add 404 "Node does not exist". (since, until, status): conformance.versions.
+NODE_UNKNOWN = ((None, "8.0.2", 400), ("8.0.2", None, 404))
+MISSING_NODE_UID = "987654"
+
+
+@requirement("REDIS-CLUSTER-ACTION-POST-NODE-UNKNOWN")
+def test_change_master_to_a_missing_node_is_refused(
+    cluster: ClusterAction, vendor_version: str | None
+) -> None:
+    if cluster.name != "change_master":
+        pytest.skip(f"node_uid is change_master's parameter; the fixture action is {cluster.name}")
+    allowed = [code for since, until, code in NODE_UNKNOWN if applies(since, until, vendor_version)]
+    started = cluster.start(body=json.dumps({"node_uid": MISSING_NODE_UID}).encode())
+    try:
+        checks.expect_status(started.response, *allowed)
+    finally:
+        cluster.finish(started)
+
+
+def _expect_documented_path(
+    cluster: ClusterAction, reads: list[tuple[Response, dict[str, Any] | None]]
+) -> None:
+    """Each status read is in the diagram and reachable from the one read before it."""
+    previous: str | None = None
+    for response, document in reads:
+        if document is None:
+            continue  # no status (404): nothing to judge in this read
+        status = document.get("status")
+        checks.expect(
+            status in TRANSITIONS,
+            f"{cluster.name} status {status!r} is not in the state diagram",
+            response,
+        )
+        if previous is not None and status != previous:
+            checks.expect(
+                reachable(previous, str(status)),
+                f"{cluster.name} went from {previous!r} to {status!r}, which the state "
+                "diagram does not allow",
+                response,
+            )
+        previous = str(status)
+
+
+@requirement("REDIS-CLUSTER-ACTION-LIFECYCLE")
+def test_a_started_action_follows_the_state_diagram(cluster: ClusterAction) -> None:
+    started = cluster.start_or_skip()
+    try:
+        reads: list[tuple[Response, dict[str, Any] | None]] = [cluster.read()]
+        final = cluster.settle(reads)
+        reads += [cluster.read(), cluster.read()]  # a finished status stays as it is
+        _expect_documented_path(cluster, reads)
+        if final is not None:
+            for response, document in reads[-2:]:
+                checks.expect(
+                    document is not None and document.get("status") == final.get("status"),
+                    f"{cluster.name} finished {final.get('status')!r}, then read "
+                    f"{document and document.get('status')!r}",
+                    response,
+                )
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CLUSTER-ACTION-LIFECYCLE")
+def test_a_cancelled_action_follows_the_state_diagram(cluster: ClusterAction) -> None:
+    started = cluster.start_or_skip()
+    try:
+        reads: list[tuple[Response, dict[str, Any] | None]] = [cluster.read()]
+        _running_or_skip(cluster, "it could be cancelled")
+        cancel = cluster.delete()
+        if cancel.status != 200:
+            pytest.skip(f"DELETE answered {cancel.status} (REDIS-CLUSTER-ACTION-DELETE-200)")
+        cluster.close(started)
+        cluster.settle(reads)
+        _expect_documented_path(cluster, reads)
     finally:
         cluster.finish(started)
