@@ -24,7 +24,6 @@ SINCE, UNTIL = "x-since", "x-until"
 _VERSION = re.compile(r"^(\d+(?:\.\d+)*)(?:-[0-9A-Za-z.]+)?$")
 
 
-
 class VersionError(UsageError, ValueError):
     """A vendor version that is not a dotted number."""
 
