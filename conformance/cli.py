@@ -123,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old_report")
     diff.add_argument("new_report")
     diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument(
+        "--allow-narrower",
+        action="store_true",
+        help="requirements absent from the new report are listed but are not regressions",
+    )
     return parser
 
 
@@ -400,14 +405,14 @@ def command_requirements(options: argparse.Namespace) -> int:
 
 
 def command_diff(options: argparse.Namespace) -> int:
-    from conformance.diff import diff_reports, load_report, render_diff
+    from conformance.diff import diff_reports, is_regression, load_report, render_diff
 
     result = diff_reports(load_report(options.old_report), load_report(options.new_report))
     if options.format == "json":
         print(json.dumps(result, indent=2))
     else:
-        print(render_diff(result))
-    return EXIT_NONCONFORMANT if result["regressions"] else 0
+        print(render_diff(result, allow_narrower=options.allow_narrower))
+    return EXIT_NONCONFORMANT if is_regression(result, allow_narrower=options.allow_narrower) else 0
 
 
 COMMANDS = {

@@ -27,15 +27,57 @@ def load_report(path: str) -> dict[str, Any]:
     return report
 
 
+NOT_SELECTED = "not selected"
+SCOPE_FIELDS = {
+    "target": lambda report: report.get("target", {}).get("base_url"),
+    "apis": lambda report: ", ".join(report.get("apis", [])) or None,
+    "mutations": lambda report: _mutations(report),
+    "vendor version": lambda report: report.get("target", {}).get("vendor_version"),
+}
+
+
+def _mutations(report: dict[str, Any]) -> str | None:
+    allowed = report.get("target", {}).get("allow_mutations")
+    if allowed is None:
+        return None
+    return "allowed" if allowed else "read-only"
+
+
+def _narrowed(record: dict[str, Any] | None) -> bool:
+    """Absent from the run, or present only as not selected."""
+    if record is None:
+        return True
+    return record["status"] == "skipped" and record.get("reason") == NOT_SELECTED
+
+
 def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
-    """Requirements whose status moved, grouped: regressions, fixes, new_failures, changed."""
+    """What moved between two runs.
+
+    ``regressions``, ``fixes``, ``new_failures`` and ``changed`` are status moves; ``absent`` are
+    requirements the old run had and the new one does not (or skipped as not selected);
+    ``scope`` lists a changed target, API set, mutation mode or vendor version.
+    """
     before = {record["id"]: record for record in old["requirements"]}
+    after = {record["id"]: record for record in new["requirements"]}
     result: dict[str, list[dict[str, str]]] = {
         "regressions": [],
         "fixes": [],
         "new_failures": [],
         "changed": [],
+        "absent": [],
+        "scope": [],
     }
+    for name, read in SCOPE_FIELDS.items():
+        was, now = read(old), read(new)
+        if was != now:
+            result["scope"].append({"field": name, "old": str(was), "new": str(now)})
+    for record in old["requirements"]:
+        if _narrowed(after.get(record["id"])) and not _narrowed(record):
+            now = "absent" if record["id"] not in after else f"skipped ({NOT_SELECTED})"
+            result["absent"].append(
+                {"id": record["id"], "title": record["title"], "old": record["status"], "new": now}
+            )
+    narrowed = {row["id"] for row in result["absent"]}
     for record in new["requirements"]:
         previous = before.get(record["id"])
         now = record["status"]
@@ -46,7 +88,7 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dic
             continue
         was = previous["status"]
         row["old"] = was
-        if was == now:
+        if was == now or record["id"] in narrowed:
             continue
         if was in GOOD and now in BAD:
             message = record["evidence"][0].get("message", "") if record["evidence"] else ""
@@ -58,18 +100,32 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dic
     return result
 
 
-def render_diff(result: dict[str, list[dict[str, str]]]) -> str:
+def is_regression(result: dict[str, list[dict[str, str]]], *, allow_narrower: bool) -> bool:
+    """Exit 1: a requirement got worse, or (unless allowed) the new run covers less."""
+    return bool(result["regressions"]) or (bool(result["absent"]) and not allow_narrower)
+
+
+def render_diff(result: dict[str, list[dict[str, str]]], *, allow_narrower: bool = False) -> str:
+    lines = [
+        f"scope changed: {row['field']} {row['old']} -> {row['new']}" for row in result["scope"]
+    ]
     labels = {
         "regressions": "regression",
+        "absent": "absent now" if allow_narrower else "regression (absent now)",
         "fixes": "fixed",
         "new_failures": "new failure (not in the old report)",
         "changed": "changed",
     }
-    lines = []
     for group, label in labels.items():
         for row in result[group]:
             detail = f" - {row['evidence']}" if row.get("evidence") else ""
             lines.append(f"{label}: {row['id']} {row['old']} -> {row['new']}{detail}")
-    counts = ", ".join(f"{len(result[group])} {group.replace('_', ' ')}" for group in labels)
-    lines.append(counts)
+    names = {**{group: group.replace("_", " ") for group in labels}, "absent": "absent now"}
+    names["scope"] = "scope changes"
+    lines.append(", ".join(f"{len(result[group])} {name}" for group, name in names.items()))
+    if result["absent"] and not allow_narrower:
+        lines.append(
+            f"the new run is narrower: {len(result['absent'])} requirement(s) absent now count "
+            "as regressions (--allow-narrower accepts a narrower run)"
+        )
     return "\n".join(lines)

@@ -56,3 +56,79 @@ def test_unreadable_report_is_a_usage_error(tmp_path: Path) -> None:
     assert result.code == 2
     assert_no_traceback(result)
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _scoped(path: Path, statuses: dict[str, str], **scope: Any) -> str:
+    report = _report(statuses)
+    report["apis"] = scope.get("apis", ["bigfix", "nexthink"])
+    report["target"] = {
+        "base_url": scope.get("base_url", "https://bigfix.example.com"),
+        "bundled": False,
+        "allow_mutations": scope.get("allow_mutations", True),
+    }
+    if "vendor_version" in scope:
+        report["target"]["vendor_version"] = scope["vendor_version"]
+    for record in report["requirements"]:
+        if record["status"] == "skipped":
+            record["reason"] = scope.get("skip_reason", "not selected")
+    path.mkdir(parents=True)
+    (path / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    return str(path)
+
+
+def test_a_narrower_run_is_a_regression_and_says_what_changed(tmp_path: Path) -> None:
+    old = _scoped(tmp_path / "old", {"A-B": "passed", "C-D": "passed", "E-F": "failed"})
+    new = _scoped(
+        tmp_path / "new",
+        {"A-B": "passed"},
+        apis=["bigfix"],
+        base_url="https://staging.example.com",
+        allow_mutations=False,
+        vendor_version="11.0",
+    )
+    result = run_cli("diff", old, new)
+    assert result.code == 1, result.stdout
+    assert "regression (absent now): C-D passed -> absent" in result.stdout
+    assert "regression (absent now): E-F failed -> absent" in result.stdout
+    for line in (
+        "scope changed: target https://bigfix.example.com -> https://staging.example.com",
+        "scope changed: apis bigfix, nexthink -> bigfix",
+        "scope changed: mutations allowed -> read-only",
+        "scope changed: vendor version None -> 11.0",
+    ):
+        assert line in result.stdout
+    assert "the new run is narrower: 2 requirement(s)" in result.stdout
+
+
+def test_allow_narrower_lists_absent_requirements_and_exits_0(tmp_path: Path) -> None:
+    old = _scoped(tmp_path / "old", {"A-B": "passed", "C-D": "passed"})
+    new = _scoped(tmp_path / "new", {"A-B": "passed"}, apis=["bigfix"])
+    result = run_cli("diff", old, new, "--allow-narrower")
+    assert result.code == 0, result.stdout
+    assert "absent now: C-D passed -> absent" in result.stdout
+    moved = json.loads(run_cli("diff", old, new, "--allow-narrower", "--format", "json").stdout)
+    assert [row["id"] for row in moved["absent"]] == ["C-D"]
+    assert moved["scope"] == [{"field": "apis", "old": "bigfix, nexthink", "new": "bigfix"}]
+
+
+def test_not_selected_counts_as_absent_but_other_skips_do_not(tmp_path: Path) -> None:
+    old = _scoped(tmp_path / "old", {"A-B": "passed", "C-D": "passed"})
+    narrowed = _scoped(tmp_path / "narrowed", {"A-B": "passed", "C-D": "skipped"})
+    result = run_cli("diff", old, narrowed, "--format", "json")
+    assert result.code == 1
+    assert json.loads(result.stdout)["absent"][0]["new"] == "skipped (not selected)"
+    other = _scoped(
+        tmp_path / "other", {"A-B": "passed", "C-D": "skipped"}, skip_reason="fixture missing"
+    )
+    result = run_cli("diff", old, other, "--format", "json")
+    assert result.code == 0
+    assert json.loads(result.stdout)["changed"][0]["id"] == "C-D"
+
+
+def test_same_scope_reports_no_scope_change(tmp_path: Path) -> None:
+    old = _scoped(tmp_path / "old", {"A-B": "passed"})
+    new = _scoped(tmp_path / "new", {"A-B": "passed"})
+    result = run_cli("diff", old, new)
+    assert result.code == 0
+    assert "scope changed" not in result.stdout
+    assert "0 regressions, 0 absent now" in result.stdout
