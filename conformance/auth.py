@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import shlex
 
 from conformance import registry
+from conformance.http import curl_basic, curl_token
 from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN, BUNDLED_USER
 from conformance.target import Target
 
@@ -37,3 +39,16 @@ def wrong_authorization_for(api: str, target: Target) -> str:
         return "actionconform-invalid-token"
     username = BUNDLED_USER if target.bundled else (target.username or "actionconform")
     return basic(username, "actionconform-wrong-password")
+
+
+def curl_auth_for(api: str, target: Target) -> list[str]:
+    """curl arguments for the credentials ``authorization_for`` gives, secrets as variables."""
+    if target.bundled:  # the bundled servers' credentials are public constants
+        if uses_token(api):
+            return ["-H", shlex.quote(f"Authorization: {BUNDLED_TOKEN}")]
+        return ["-u", shlex.quote(f"{BUNDLED_USER}:{BUNDLED_PASSWORD}")]
+    if uses_token(api):
+        return curl_token(target.token_env) if target.token_env else []
+    if target.username:
+        return curl_basic(target.username, target.password_env)
+    return []

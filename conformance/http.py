@@ -13,6 +13,7 @@ import re
 import shlex
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from conformance.redact import Redactor
+from conformance.redact import REDACTED, Redactor
 from conformance.transport import (
     GIVE_UP_AFTER,
     Breaker,
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 EXCERPT_CHARS = 2000
+REPLAY_CHARS = 256 * 1024  # request bodies up to this size are kept whole
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS"}
 RETRY_STATUSES = {429, 503}
@@ -94,7 +96,13 @@ class RunDeadlineReached(KeyboardInterrupt):
 
 @dataclass
 class Exchange:
-    """One request and its response, redacted, for evidence."""
+    """One request and its response, redacted, for evidence, the HAR file and a reproducer.
+
+    ``curl_auth`` and ``curl_tls`` are the curl arguments (already quoted for a POSIX shell)
+    that stand for the client's credentials (as shell variables, never values) and its TLS
+    settings; ``request_text`` is the whole redacted request body when it is short enough to
+    replay (``REPLAY_CHARS``), else None.
+    """
 
     method: str
     url: str
@@ -105,6 +113,11 @@ class Exchange:
     body_excerpt: str = ""
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
+    request_text: str | None = None
+    request_size: int = 0
+    curl_auth: list[str] = field(default_factory=list)
+    curl_tls: list[str] = field(default_factory=list)
+    started: float = 0.0  # time.time() when the request was sent
 
     @property
     def request_line(self) -> str:
@@ -113,6 +126,7 @@ class Exchange:
     def evidence(self) -> dict[str, Any]:
         record: dict[str, Any] = {
             "request": self.request_line,
+            "request_headers": self.request_headers,
             "request_body_excerpt": self.request_body,
             "response": {
                 "status": self.status,
@@ -126,15 +140,26 @@ class Exchange:
         return record
 
     def curl(self) -> str:
-        parts = ["curl", "-sS", "-X", self.method]
+        """A curl command that sends this request again, secrets as shell variables."""
+        parts = [shlex.quote(part) for part in ("curl", "-sS", "-i", "-X", self.method)]
+        parts += self.curl_tls
         for name, value in self.request_headers.items():
-            if name.lower() in {"user-agent", "accept-encoding", "connection", "content-length"}:
+            lowered = name.lower()
+            if lowered in {"user-agent", "accept-encoding", "connection", "content-length"}:
                 continue
-            parts += ["-H", f"{name}: {value}"]
-        if self.request_body:
-            parts += ["--data-binary", self.request_body]
-        parts.append(self.url)
-        return " ".join(shlex.quote(part) for part in parts)
+            if lowered == "authorization" and value == REDACTED:
+                parts += self.curl_auth  # the client's own credentials, by variable
+                continue
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        comment = ""
+        if self.request_text is not None:
+            if self.request_text:
+                parts += ["--data-binary", shlex.quote(self.request_text)]
+        elif self.request_size:
+            parts += ["--data-binary", "@request-body"]
+            comment = f"  # the {self.request_size}-byte body was too long to keep"
+        parts.append(shlex.quote(self.url))
+        return " ".join(parts) + comment
 
 
 @dataclass
@@ -185,6 +210,42 @@ def _excerpt(data: bytes | str, redactor: Redactor) -> str:
     return _clean(text)
 
 
+def _replayable(data: bytes, redactor: Redactor) -> str | None:
+    """The whole request body, redacted, if it is UTF-8 text short enough to replay."""
+    if len(data) > REPLAY_CHARS:
+        return None
+    try:
+        return redactor.text(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
+def _curl_tls(verify: bool | str) -> list[str]:
+    """curl's spelling of the client's TLS trust: ``-k`` or ``--cacert FILE``."""
+    if verify is False:
+        return ["-k"]
+    if isinstance(verify, str):
+        return ["--cacert", shlex.quote(verify)]
+    return []
+
+
+def curl_basic(username: str, password_env: str | None) -> list[str]:
+    """``-u "user:$VAR"``: Basic credentials with the password left to the shell."""
+    user = _double_quoted(username)
+    if password_env is None:
+        return ["-u", f'"{user}:"']
+    return ["-u", f'"{user}:${password_env}"']
+
+
+def curl_token(token_env: str) -> list[str]:
+    """``-H "Authorization: $VAR"``: a raw token left to the shell."""
+    return ["-H", f'"Authorization: ${token_env}"']
+
+
+def _double_quoted(text: str) -> str:
+    return re.sub(r'([\\"$`])', r"\\\1", text)
+
+
 # -- the client -----------------------------------------------------------------------------
 
 
@@ -205,8 +266,13 @@ class ApiClient:
         deadline: float | None = None,
         max_retries: int = MAX_RETRIES,
         breaker: Breaker | None = None,
+        curl_auth: list[str] | None = None,
+        recorder: Callable[[Exchange, bytes | None, str | None], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # curl arguments standing for ``authorization`` (shell variables, never the secret)
+        self.curl_auth = list(curl_auth or [])
+        self.recorder = recorder  # sees every exchange on the wire (the HAR file)
         self.authorization = authorization
         self.redactor = redactor
         self.timeout = timeout
@@ -273,6 +339,10 @@ class ApiClient:
             url=self.redactor.text(prepared.url or path),
             request_headers=self.redactor.headers(dict(prepared.headers)),
             request_body=_excerpt(data or b"", self.redactor),
+            request_text=_replayable(data or b"", self.redactor),
+            request_size=len(data or b""),
+            curl_auth=self._curl_auth(auth),
+            curl_tls=_curl_tls(self.verify),
         )
         self.last_exchange = exchange
         stop = self.breaker.reason
@@ -285,8 +355,10 @@ class ApiClient:
             try:
                 response = self._send(prepared, exchange, limit, cap, headers_only)
             except NoResponse as exc:
+                self._record(exchange, None, exc.message)
                 exc.stop_run = self.breaker.failure(self.base_url)
                 raise
+            self._record(exchange, response.content, None)
             self.breaker.success()
             delay = self._retry_delay(response, method, retry, attempt)
             if delay is None:
@@ -297,6 +369,18 @@ class ApiClient:
                 f"{response.headers.get('Retry-After')}; repeated after {delay:g} s"
             )
             time.sleep(delay)
+
+    def _curl_auth(self, auth: str | None) -> list[str]:
+        if not auth:
+            return []
+        if auth == self.authorization and self.curl_auth:
+            return self.curl_auth
+        # Other credentials (a test's deliberately wrong ones) are no secret: sent as they were.
+        return ["-H", shlex.quote(f"Authorization: {self.redactor.text(auth)}")]
+
+    def _record(self, exchange: Exchange, content: bytes | None, error: str | None) -> None:
+        if self.recorder is not None:
+            self.recorder(exchange, content, error)
 
     def _retry_delay(
         self, response: Response, method: str, retry: bool, attempt: int
@@ -331,6 +415,7 @@ class ApiClient:
         if self.rate_limiter is not None:
             self.rate_limiter.wait()
         started = time.monotonic()
+        exchange.started = time.time()
         with Guard(limit) as guard:
             try:
                 raw = self.session.send(

@@ -21,13 +21,14 @@ from typing import Any, cast
 import pytest
 
 from conformance import __version__, bundled, catalogue, profiles, registry, versions
-from conformance.auth import authorization_for
+from conformance.auth import authorization_for, curl_auth_for
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
 from conformance.expectations import load_expectations
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
 from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
 from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
+from conformance.report.har import HarRecorder
 from conformance.target import PROFILES, Target, build_target
 from conformance.verdict import CaseResult, requirement_status, summarise
 
@@ -203,6 +204,12 @@ class RunState:
             redactor=self.redactor,
             base_url_for=self.known_base_url,
         )
+        # Every exchange of this process, for exchanges.har (merged by the controller).
+        self.recorder: HarRecorder | None = None
+        if self.report_dir:
+            part = Path(self.report_dir) / f".exchanges-{worker}.jsonl"
+            self.recorder = HarRecorder(part, self.redactor)
+        self.durations: dict[str, float] = {}  # seconds per test node ID (all phases)
 
     def base_url(self, api: str) -> str:
         if self.target.base_url:
@@ -224,6 +231,7 @@ class RunState:
         return ApiClient(
             base_url,
             authorization=authorization_for(api, self.target),
+            curl_auth=curl_auth_for(api, self.target),
             redactor=self.redactor,
             timeout=self.target.timeout,
             verify=self.target.verify(),
@@ -232,6 +240,7 @@ class RunState:
             rate_limiter=self.rate_limiter,
             deadline=None if for_cleanup else self.deadline,
             breaker=breaker,
+            recorder=self.recorder.record if self.recorder is not None else None,
         )
 
     def client(self, api: str) -> ApiClient:
@@ -281,6 +290,10 @@ class RunState:
             )
             for requirement in self.requirements
         ]
+        for record in records:
+            cases = by_requirement.get(record["id"], [])
+            seconds = sum(self.durations.get(case.nodeid, 0.0) for case in cases)
+            record["duration"] = round(seconds, 3)
         target = self.target
         report: dict[str, Any] = {
             "format": "actionconform-report/1",
@@ -457,6 +470,22 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Exchanges sent while a test runs (setup to teardown) belong to its requirements."""
+    state = _RUN_STATE
+    recorder = state.recorder if state is not None else None
+    if recorder is not None:
+        recorder.attribute(requirement_ids(item), item.nodeid)
+    try:
+        return (yield)
+    finally:
+        if recorder is not None:
+            recorder.attribute([], None)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     properties = cast("dict[str, Any] | None", dict(report.user_properties).get(PROPERTY_KEY))
     if properties is None or _LOG_STATE is None:
@@ -465,6 +494,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     result = state.results.setdefault(
         report.nodeid, CaseResult(report.nodeid, list(properties["requirements"]), "passed")
     )
+    state.durations[report.nodeid] = state.durations.get(report.nodeid, 0.0) + report.duration
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "failed" if report.skipped else "passed"

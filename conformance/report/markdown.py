@@ -18,15 +18,24 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _target(target: dict[str, Any]) -> str:
+    if target.get("bundled"):
+        return "the bundled reference servers"
+    return f"`{target['base_url']}`"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     summary = report["summary"]
     lines = [
         f"# actionconform: {summary['verdict']}",
         "",
-        f"Target `{report['target']['base_url']}` "
-        f"({'bundled reference servers' if report['target']['bundled'] else 'server under test'}), "
-        f"APIs: {', '.join(report['apis'])}. Complete: {report['complete']}.",
+        f"Target: {_target(report['target'])}; APIs: {', '.join(report['apis'])}. "
+        f"Complete: {'yes' if report['complete'] else 'no'}.",
         "",
+    ]
+    if report.get("stop_reason"):
+        lines += [f"Stopped: {_cell(str(report['stop_reason']))}.", ""]
+    lines += [
         "| passed | failed | expected failures | unexpected passes | skipped | untested |",
         "|---|---|---|---|---|---|",
         f"| {summary['passed']} | {summary['failed']} | {summary['expected_failures']} | "
