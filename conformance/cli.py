@@ -200,7 +200,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def command_run(options: argparse.Namespace) -> int:
     from conformance.expectations import load_expectations
     from conformance.http import RateLimiter
-    from conformance.preflight import preflight
+    from conformance.preflight import preflight_or_report
     from conformance.report import prepare_report_dir
     from conformance.target import target_from_flags
 
@@ -217,7 +217,8 @@ def command_run(options: argparse.Namespace) -> int:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
-    preflight(target, rate_limiter=RateLimiter(target.max_rps) if target.max_rps else None)
+    rate_limiter = RateLimiter(target.max_rps) if target.max_rps else None
+    preflight_or_report(target, report_dir, rate_limiter=rate_limiter)
 
     import pytest
 

@@ -29,6 +29,7 @@ from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, sum
 from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
 from conformance.report.har import HarRecorder
+from conformance.report.model import target_record
 from conformance.target import PROFILES, Target, build_target
 from conformance.verdict import CaseResult, requirement_status, summarise
 
@@ -298,12 +299,7 @@ class RunState:
         report: dict[str, Any] = {
             "format": "actionconform-report/1",
             "tool_version": __version__,
-            "target": {
-                "base_url": target.base_url or "bundled reference servers",
-                "bundled": target.bundled,
-                "allow_mutations": target.allow_mutations or target.bundled,
-                "vendor_version": target.vendor_version,
-            },
+            "target": target_record(target),
             "apis": target.apis,
             "started_at": self.started_at,
             "finished_at": _now() if finished else None,
@@ -362,10 +358,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if state.target.insecure and not from_cli:
         sys.stderr.write("warning: TLS certificate verification is off (--insecure)\n")
     if state.target.base_url and not from_cli:  # `conformance run` has probed already
-        from conformance.preflight import preflight
+        from conformance.preflight import preflight, preflight_or_report
 
         try:
-            preflight(state.target, rate_limiter=state.rate_limiter)
+            if state.report_dir:
+                preflight_or_report(state.target, state.report_dir, rate_limiter=state.rate_limiter)
+            else:
+                preflight(state.target, rate_limiter=state.rate_limiter)
         except ConformanceError as exc:
             pytest.exit(str(exc), returncode=exc.exit_code)
     if state.deadline_seconds is not None:

@@ -7,10 +7,13 @@ read: a server that trickles or never ends its body is the suite's to judge, not
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from conformance import registry
-from conformance.auth import authorization_for
+from conformance.auth import authorization_for, curl_auth_for
 from conformance.errors import UnreachableError
-from conformance.http import ApiClient, NoResponse, RateLimiter
+from conformance.http import ApiClient, Exchange, NoResponse, RateLimiter
 from conformance.redact import Redactor
 from conformance.target import Target
 
@@ -22,20 +25,26 @@ def preflight(
     *,
     rate_limiter: RateLimiter | None = None,
     apis: list[str] | None = None,
+    recorder: Callable[[Exchange, bytes | None, str | None], None] | None = None,
 ) -> None:
-    """Raise ``UnreachableError`` (exit 3) with one clear line if nothing can be assessed."""
+    """Raise ``UnreachableError`` (exit 3) with one clear line if nothing can be assessed.
+
+    ``recorder`` sees the probes (for exchanges.har, so even an exit-3 report shows the wire).
+    """
     if target.base_url is None:
         return
     for api in apis or target.apis:
         client = ApiClient(
             target.base_url,
             authorization=authorization_for(api, target),
-            redactor=Redactor(target.secrets()),
+            curl_auth=curl_auth_for(api, target),
+            redactor=target.redactor(),
             timeout=target.timeout,
             verify=target.verify(),
             max_response_bytes=target.max_response_bytes,
             allow_mutations=False,
             rate_limiter=rate_limiter,
+            recorder=recorder,
         )
         probe = registry.profile(api).probe  # a GET answered without acting on anything
         try:
@@ -57,3 +66,28 @@ def _line(target: Target, exc: NoResponse) -> str:
         return f"{target.base_url} did not answer within {target.timeout:g} s"
     detail = exc.message.removeprefix("connection failed: ")
     return f"cannot reach {target.base_url}: {detail}"
+
+
+def preflight_or_report(
+    target: Target, report_dir: str | Path, *, rate_limiter: RateLimiter | None = None
+) -> None:
+    """``preflight``; if nothing can be assessed, write the not-assessed report, then raise.
+
+    A CI step that uploads junit.xml or the report directory finds them after an exit 3 too.
+    """
+    from conformance.report import write_report_dir
+    from conformance.report.har import HarRecorder
+    from conformance.report.model import not_assessed_report, now
+
+    started_at = now()
+    directory = Path(report_dir)
+    recorder = HarRecorder(directory / ".exchanges-preflight.jsonl", target.redactor())
+    recorder.attribute([], "preflight")
+    try:
+        preflight(target, rate_limiter=rate_limiter, recorder=recorder.record)
+    except UnreachableError as exc:
+        report = not_assessed_report(target, str(exc), started_at)
+        redactor = target.redactor()
+        write_report_dir(directory, redactor.tree(report), Redactor())
+        print(f"report: {directory / 'report.html'}", flush=True)
+        raise
