@@ -48,12 +48,19 @@ def call(
     if token is not None:
         headers["Authorization"] = token
     data = body.encode() if isinstance(body, str) else body
-    reply = app.dispatch(Request(method, path, {}, headers, data))
+    reply = app.dispatch(Request(method, app.BASE_PATH + path, {}, headers, data))
     try:
         document = json.loads(reply.encoded()) if reply.encoded() else None
     except ValueError:
         document = reply.encoded().decode()
     return reply.status, document
+
+
+def test_answers_only_under_the_documented_base_path() -> None:
+    app = EdgeIQApp()
+    outside = app.dispatch(Request("GET", "/fleets", {}, {"Authorization": BUNDLED_TOKEN}, b""))
+    assert outside.status == 404
+    assert call(app, "GET", "/fleets")[0] == 200
 
 
 @pytest.mark.parametrize("token", [None, "actionconform-invalid-token", f"Bearer {BUNDLED_TOKEN}"])

@@ -199,6 +199,8 @@ _NEXTHINK_DEVICES = [
     "13ea2b236e6833ffe6045a7715968cba",
     "3537e2f2eb0d5f2152da59e7cbcb505b",
 ]
+_NX_ACTION = "07844969-1889-4de3-9026-020af94be855"
+_NX_DEVICE = _NEXTHINK_DEVICES[0]
 _NO_MANUAL_EXECUTION = {
     "code": "NO_MANUAL_EXECUTION",
     "error": "Remote action not configured for manual execution",
@@ -264,7 +266,12 @@ HAND_MADE_VALID: list[tuple[str, str, Any]] = [
     (
         "nexthink request with params and timeout",
         NEXTHINK + "run-request.schema.json",
-        {"remoteActionUid": "a", "deviceUids": ["d"], "timeoutSeconds": 120, "params": {"p": "v"}},
+        {
+            "remoteActionUid": _NX_ACTION,
+            "deviceUids": [_NX_DEVICE],
+            "timeoutSeconds": 120,
+            "params": {"p": "v"},
+        },
     ),
     (
         "nexthink results with every code and no message",
@@ -440,12 +447,12 @@ HAND_MADE_INVALID: list[tuple[str, str, Any]] = [
     (
         "nexthink request without deviceUids",
         NEXTHINK + "run-request.schema.json",
-        {"remoteActionUid": "a"},
+        {"remoteActionUid": _NX_ACTION},
     ),
     (
         "nexthink request with empty deviceUids",
         NEXTHINK + "run-request.schema.json",
-        {"remoteActionUid": "a", "deviceUids": []},
+        {"remoteActionUid": _NX_ACTION, "deviceUids": []},
     ),
     (
         "nexthink v1 PascalCase request",
@@ -455,17 +462,32 @@ HAND_MADE_INVALID: list[tuple[str, str, Any]] = [
     (
         "nexthink request with an undocumented property",
         NEXTHINK + "run-request.schema.json",
-        {"remoteActionUid": "a", "deviceUids": ["d"], "priority": 1},
+        {"remoteActionUid": _NX_ACTION, "deviceUids": [_NX_DEVICE], "priority": 1},
     ),
     (
         "nexthink params with a non-string value",
         NEXTHINK + "run-request.schema.json",
-        {"remoteActionUid": "a", "deviceUids": ["d"], "params": {"n": 1}},
+        {"remoteActionUid": _NX_ACTION, "deviceUids": [_NX_DEVICE], "params": {"n": 1}},
+    ),
+    (
+        "nexthink remoteActionUid that is not a GUID",
+        NEXTHINK + "run-request.schema.json",
+        {"remoteActionUid": "0", "deviceUids": [_NX_DEVICE]},
+    ),
+    (
+        "nexthink device UID that is not 32 hex digits",
+        NEXTHINK + "run-request.schema.json",
+        {"remoteActionUid": _NX_ACTION, "deviceUids": ["da2add909a144e82"]},
+    ),
+    (
+        "nexthink timeoutSeconds 0",
+        NEXTHINK + "run-request.schema.json",
+        {"remoteActionUid": _NX_ACTION, "deviceUids": [_NX_DEVICE], "timeoutSeconds": 0},
     ),
     (
         "nexthink timeoutSeconds as string",
         NEXTHINK + "run-request.schema.json",
-        {"remoteActionUid": "a", "deviceUids": ["d"], "timeoutSeconds": "60"},
+        {"remoteActionUid": _NX_ACTION, "deviceUids": [_NX_DEVICE], "timeoutSeconds": "60"},
     ),
     ("redis progress 101", REDIS + "action.schema.json", {**_ACTION, "progress": 101}),
     ("redis progress string 101", REDIS + "action.schema.json", {**_ACTION, "progress": "101"}),

@@ -173,6 +173,7 @@ class ReferenceApp:
     HISTORY: ClassVar[tuple[str, ...]] = ()
     VARIANTS: ClassVar[dict[str, Variant]] = {}  # this API's own; see variants()
     VERSIONS: ClassVar[tuple[str, ...]] = ()  # vendor versions it can play, oldest first
+    BASE_PATH: ClassVar[str] = ""  # the documented base path routes are relative to, e.g. /api/v1
 
     def __init__(
         self,
@@ -236,18 +237,30 @@ class ReferenceApp:
         return Reply(405, "Method Not Allowed", "text/plain")
 
     def dispatch(self, request: Request) -> Reply:
-        path_matched = False
+        """Route a request; a known path answers an unrouted method 405 with ``Allow`` (RFC 9110
+        15.5.6) and ``OPTIONS`` with 204 and ``Allow``, as real servers do."""
+        path = request.path
+        if self.BASE_PATH:
+            if path != self.BASE_PATH and not path.startswith(self.BASE_PATH + "/"):
+                return self.not_found(request)
+            path = path[len(self.BASE_PATH) :] or "/"
+        allowed: set[str] = set()
         for method, pattern, handler in self._routes:
-            match = pattern.fullmatch(request.path)
+            match = pattern.fullmatch(path)
             if not match:
                 continue
-            path_matched = True
+            allowed.add(method)
             if method == request.method:
                 request.params = {key: unquote(value) for key, value in match.groupdict().items()}
                 return self.handle(request, handler)
-        if path_matched:
-            return self.method_not_allowed(request)
-        return self.not_found(request)
+        if not allowed:
+            return self.not_found(request)
+        allow = ", ".join(sorted(allowed | {"OPTIONS"}))
+        if request.method == "OPTIONS":
+            return Reply(204, headers={"Allow": allow})
+        reply = self.method_not_allowed(request)
+        reply.headers.setdefault("Allow", allow)
+        return reply
 
     def handle(self, request: Request, handler: Handler) -> Reply:
         """Call a route handler; subclasses wrap this for authentication."""
@@ -328,7 +341,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
         self.wfile.write(b"0\r\n\r\n")
 
+    # Every method RFC 9110 and the QUERY draft define reaches the app (405 + Allow when a path
+    # does not route it); only a method nobody defines gets the standard library's 501.
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    do_TRACE = do_QUERY = _serve
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -370,10 +386,11 @@ class ReferenceServer:
 
     @property
     def url(self) -> str:
+        """The base URL clients use: the origin plus the app's documented base path."""
         host, port = self.httpd.server_address[:2]
         name = host.decode() if isinstance(host, bytes) else str(host)
         shown = f"[{name}]" if ":" in name else name
-        return f"{self.scheme}://{shown}:{port}"
+        return f"{self.scheme}://{shown}:{port}{self.app.BASE_PATH}"
 
     def start(self) -> str:
         self._thread = threading.Thread(

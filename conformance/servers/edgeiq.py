@@ -1,9 +1,11 @@
 """Reference server for EdgeIQ "Execute Fleet Action" and the bulk responses that track it.
 
-Paths are relative to the base URL (``https://api.edgeiq.io/api/v1/platform`` for the real
-service). Authentication is the raw token in ``Authorization`` (no scheme). State lives in
-``EdgeIQApp.fleets`` and ``EdgeIQApp.bulk_responses``; ``FAULTS`` breaks one documented
-behaviour each, named after the requirement it breaks.
+Paths are relative to the documented base path ``/api/v1/platform`` (the real service is
+``https://api.edgeiq.io/api/v1/platform``): the server answers only under it, so a client
+configured with the real base path works unchanged. Authentication is the raw token in
+``Authorization`` (no scheme). State lives in ``EdgeIQApp.fleets`` and
+``EdgeIQApp.bulk_responses``; ``FAULTS`` breaks one documented behaviour each, named after
+the requirement it breaks.
 
 The JSON names of the heartbeat period and values and of the send_configuration fields are not
 published; the app takes them as ``fields`` (defaults: the key itself, as in CONTRACT.md).
@@ -185,6 +187,9 @@ def _present(body: Mapping[str, Any], name: str) -> bool:
 
 
 def _is_int(value: object) -> bool:
+    """An integer as JSON Schema counts them: ``20`` and ``20.0`` alike, never ``true``."""
+    if isinstance(value, float):
+        return value.is_integer()
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -199,6 +204,7 @@ class EdgeIQApp(ReferenceApp):
     # mutation, which is why --allow-mutations against EdgeIQ must name a test fleet.
     HISTORY = ("bulk_responses", "fleets")
     FAULTS = FAULTS
+    BASE_PATH = "/api/v1/platform"
 
     def __init__(
         self,

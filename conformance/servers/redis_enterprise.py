@@ -1,7 +1,8 @@
 """Reference server for the Redis Enterprise Software REST API actions requests.
 
 ``GET /v1/actions[/{uid}]`` serves a seeded snapshot shaped like the corpus (doc examples and a
-real capture). ``/v1/cluster/actions[/{action}]`` is stateful: a started ``change_master`` is
+real capture), ``GET /v1/actions/bdb/{bdb_uid}`` its state machines per database.
+``/v1/cluster/actions[/{action}]`` is stateful: a started ``change_master`` is
 queued, runs for ``RUN_SECONDS`` and completes; a second start while it runs is a 409; a new
 start removes the previous result; DELETE cancels a running action or removes a finished one's
 status. Faults are in ``FAULTS``: one documented behaviour each, named after the requirement it
@@ -253,6 +254,7 @@ SEED_STATE_MACHINES: tuple[dict[str, Any], ...] = (
     },
 )
 SEED_CLUSTER_ACTION_UID = "3c2f8a1e-6b1d-4f0e-9a57-2d8e4b7c1f90"
+SEEDED_BDBS = ("1", "2")  # the databases the seeded state machines run on
 # Actions only some versions show: (since, action).
 VERSIONED_ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
@@ -421,6 +423,14 @@ class RedisEnterpriseApp(ReferenceApp):
         content_type = "text/html" if self.faulty("action-content-type") else JSON
         return self.reply_json(action, content_type)
 
+    @route("GET", r"/v1/actions/bdb/(?P<bdb_uid>[^/]+)")
+    def get_database_actions(self, request: Request, bdb_uid: str) -> Reply:
+        """The state machines of one database (7.4.2+); 404 "bdb not found" for another."""
+        if bdb_uid not in SEEDED_BDBS:
+            return self.error(404, "bdb_not_found", f"bdb {bdb_uid} not found")
+        machines = self.listed_state_machines()
+        return self.reply_json([m for m in machines if m.get("object_name") == f"bdb:{bdb_uid}"])
+
     # -- /v2/actions (7.22+) ---------------------------------------------------------------
 
     def v2_actions(self) -> list[dict[str, Any]]:
@@ -525,7 +535,9 @@ class RedisEnterpriseApp(ReferenceApp):
         if not isinstance(document, dict):
             return None, "The body must be a JSON object"
         node = document.get("node_uid")
-        if node is not None and str(node) not in NODES and not self.plays(NODE_ERRORS_SINCE):
+        if node is not None and not isinstance(node, str):
+            return None, "node_uid must be a string"
+        if node is not None and node not in NODES and not self.plays(NODE_ERRORS_SINCE):
             return None, f"Unknown node_uid {node}"
         return {key: str(value) for key, value in document.items() if key == "node_uid"}, None
 

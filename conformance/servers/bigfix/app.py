@@ -86,10 +86,11 @@ class BigFixApp(ReferenceApp):
         return self.actions.get(int(action_id))
 
     def unknown_action(self) -> Reply:
-        """The documented answer for an unknown action: 404 with an empty body."""
+        """The documented answer for an unknown action: 404 with an empty body, labelled
+        text/plain like the server's other not-found answers (NOTES.md)."""
         if self.faulty("action-404-body"):
             return plain(404, "Action not found")
-        return Reply(404, b"")
+        return Reply(404, b"", TEXT)
 
     def lookup(self, action_id: str, fault: str) -> StoredAction | Reply:
         """The action, or its 404; with ``fault`` active, an empty stand-in action instead."""
