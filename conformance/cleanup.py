@@ -70,6 +70,7 @@ def run_cleanup(options: argparse.Namespace) -> int:
                     max_response_bytes=target.max_response_bytes,
                     allow_mutations=True,
                     rate_limiter=limiter,
+                    network=target.network,
                 )
             return clients[entry.api]
 

@@ -1,4 +1,4 @@
-"""The ``conformance`` command: run, mock, requirements, diff.
+"""The ``conformance`` command: run, mock, cleanup, requirements, diff.
 
 Every user mistake ends in one line on stderr and a documented exit code, never a traceback.
 """
@@ -37,34 +37,135 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+RUN_EPILOG = """\
+exit codes:
+  0    conformant: no failed requirement other than expected ones
+  1    non-conformant: at least one requirement failed unexpectedly
+  2    usage or configuration error (bad flag, unreadable config, missing variable)
+  3    nothing could be assessed (unreachable, TLS failure, credentials rejected)
+  4    internal error of the suite
+  130  interrupted (Ctrl-C or SIGTERM): cleanup runs, the partial report is written
+"""
+
+
+def _add_target_flags(command: argparse.ArgumentParser) -> None:
+    """Where the server is and how to authenticate: shared by run and cleanup."""
+    command.add_argument(
+        "--base-url", metavar="URL", help="the server under test (default: bundled servers)"
+    )
+    command.add_argument("--config", metavar="FILE", help="a target file (TOML); flags win")
+    command.add_argument("--user", metavar="USER", help="HTTP Basic user")
+    command.add_argument(
+        "--password-env", metavar="VAR", help="environment variable holding the password"
+    )
+    command.add_argument(
+        "--token-env", metavar="VAR", help="environment variable holding the token (EdgeIQ)"
+    )
+    command.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="hard limit per request (default 30)"
+    )
+    command.add_argument("--ca-bundle", metavar="FILE", help="trust the CA certificates in FILE")
+    command.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (warns once)"
+    )
+
+
+def _add_network_flags(command: argparse.ArgumentParser) -> None:
+    """Headers, proxy and client certificate: shared by run and cleanup."""
+    group = command.add_argument_group("network")
+    group.add_argument(
+        "--header",
+        action="append",
+        dest="headers",
+        metavar="'NAME: VALUE'",
+        help="send this header with every request (repeatable)",
+    )
+    group.add_argument(
+        "--header-env",
+        action="append",
+        dest="header_env",
+        metavar="NAME=VAR",
+        help="send header NAME with the value of environment variable VAR (a secret, redacted)",
+    )
+    group.add_argument(
+        "--proxy", metavar="URL", help="send every request through this HTTP(S) proxy"
+    )
+    group.add_argument(
+        "--trust-env",
+        action="store_true",
+        help="honour HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (ignored by default)",
+    )
+    group.add_argument(
+        "--client-cert", metavar="FILE", help="client certificate (PEM) for mutual TLS"
+    )
+    group.add_argument(
+        "--client-key", metavar="FILE", help="its private key, if not in the --client-cert file"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="conformance", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"actionconform {__version__}")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"actionconform {__version__}",
+        help="print the version and exit",
+    )
+    commands = parser.add_subparsers(
+        dest="command", parser_class=_Parser, required=True, metavar="COMMAND"
+    )
 
-    run = commands.add_parser("run", help="run the suite and write a report")
-    run.add_argument("--api", action="append", choices=registry.names(), dest="apis")
-    run.add_argument("--base-url")
-    run.add_argument("--config")
-    run.add_argument("--user")
-    run.add_argument("--password-env")
-    run.add_argument("--token-env")
-    run.add_argument("--allow-mutations", action="store_true")
-    run.add_argument("--report-dir")
-    run.add_argument("--timeout", type=float)
-    run.add_argument("--ca-bundle")
-    run.add_argument("--insecure", action="store_true")
-    run.add_argument("--expectations")
-    run.add_argument("--profile", choices=PROFILES, default="fast")
-    run.add_argument("--workers", type=int, default=1)
+    run = commands.add_parser(
+        "run",
+        help="run the suite and write a report",
+        description="Run the suite against a server (or the bundled reference servers) and "
+        "write a report directory.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--api",
+        action="append",
+        choices=registry.names(),
+        dest="apis",
+        help="API to assess (repeatable; default all)",
+    )
+    _add_target_flags(run)
+    run.add_argument(
+        "--allow-mutations",
+        action="store_true",
+        help="permit requests a conformant server would act on (create, stop, delete, ...)",
+    )
+    run.add_argument(
+        "--report-dir", metavar="DIR", help="where the report goes (default reports/<UTC time>/)"
+    )
+    run.add_argument("--expectations", metavar="FILE", help="known deviations (TOML)")
+    run.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="fast",
+        help="how hard property-based tests search (default fast)",
+    )
+    run.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="parallel workers (default 1)"
+    )
     run.add_argument(
         "--strict",
         action="store_true",
         help="failed SHOULD requirements also make the run non-conformant",
     )
-    run.add_argument("--max-response-bytes", type=int)
     run.add_argument(
-        "--max-rps", type=float, help="at most N requests per second (whole run, all workers)"
+        "--max-response-bytes",
+        type=int,
+        metavar="N",
+        help="largest response body read (default 128 MiB)",
+    )
+    run.add_argument(
+        "--max-rps",
+        type=float,
+        metavar="N",
+        help="at most N requests per second (whole run, all workers)",
     )
     run.add_argument(
         "--vendor-version",
@@ -77,15 +178,60 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="end the run after SECONDS: partial report (complete: false), exit 1 or 3",
     )
+    selection = run.add_argument_group("selection (what is not selected is skipped: not selected)")
+    selection.add_argument(
+        "--include",
+        action="append",
+        metavar="GLOB",
+        help="assess only requirements whose ID matches GLOB (repeatable), e.g. 'BIGFIX-ACTION-*'",
+    )
+    selection.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOB",
+        help="leave out requirements whose ID matches GLOB (repeatable)",
+    )
+    selection.add_argument(
+        "--level",
+        choices=catalogue.LEVELS,
+        help="this level and stricter: MUST; MUST and SHOULD; or all (MAY)",
+    )
+    selection.add_argument(
+        "--operation",
+        metavar="TEXT",
+        help="only requirements whose operation contains TEXT, e.g. '/api/action'",
+    )
+    _add_network_flags(run)
+    output = run.add_argument_group("output")
+    output.add_argument(
+        "--events",
+        metavar="FILE",
+        help="write one JSON object per line as the run goes (started, requirement, finished)",
+    )
+    output.add_argument(
+        "--no-color", action="store_true", help="no colour on the terminal (so does NO_COLOR)"
+    )
 
-    mock = commands.add_parser("mock", help="serve a bundled reference server")
-    mock.add_argument("api", choices=registry.names())
-    mock.add_argument("--port", type=int, default=0)
-    mock.add_argument("--host", default="127.0.0.1")
-    mock.add_argument("--fault")
-    mock.add_argument("--list-faults", action="store_true")
-    mock.add_argument("--variant", help="serve one conformant variation (see --list-variants)")
-    mock.add_argument("--list-variants", action="store_true")
+    mock = commands.add_parser(
+        "mock",
+        help="serve a bundled reference server",
+        description="Serve a bundled reference server until Ctrl-C.",
+    )
+    mock.add_argument("api", choices=registry.names(), help="which API to serve")
+    mock.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
+    mock.add_argument("--fault", metavar="NAME", help="break one documented behaviour")
+    mock.add_argument(
+        "--list-faults",
+        action="store_true",
+        help="print the faults and the requirement each breaks",
+    )
+    mock.add_argument(
+        "--variant", metavar="NAME", help="serve one conformant variation (see --list-variants)"
+    )
+    mock.add_argument(
+        "--list-variants", action="store_true", help="print the conformant variations"
+    )
     mock.add_argument(
         "--vendor-version", metavar="V", help="play this vendor version (newest by default)"
     )
@@ -100,29 +246,47 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument(
         "--cert-out", metavar="FILE", help="with --tls: write the CA certificate (PEM) here"
     )
+    mock.add_argument(
+        "--client-cert-out",
+        metavar="FILE",
+        help="with --tls: require a client certificate (mutual TLS) and write one it accepts, "
+        "with its key, to FILE",
+    )
 
     cleanup = commands.add_parser(
-        "cleanup", help="remove what a crashed or interrupted run left (only ledger entries)"
+        "cleanup",
+        help="remove what a crashed or interrupted run left (only ledger entries)",
+        description="Remove what a crashed or interrupted run left (only ledger entries).",
     )
     cleanup.add_argument("ledger", help="a ledger file, or the report directory of the run")
-    cleanup.add_argument("--base-url")
-    cleanup.add_argument("--config")
-    cleanup.add_argument("--user")
-    cleanup.add_argument("--password-env")
-    cleanup.add_argument("--token-env")
-    cleanup.add_argument("--timeout", type=float)
-    cleanup.add_argument("--ca-bundle")
-    cleanup.add_argument("--insecure", action="store_true")
-    cleanup.add_argument("--max-rps", type=float)
+    _add_target_flags(cleanup)
+    cleanup.add_argument("--max-rps", type=float, metavar="N", help="at most N requests per second")
+    _add_network_flags(cleanup)
 
-    requirements = commands.add_parser("requirements", help="print the requirement catalogue")
-    requirements.add_argument("--api", action="append", choices=registry.names(), dest="apis")
-    requirements.add_argument("--format", choices=("table", "json"), default="table")
+    requirements = commands.add_parser(
+        "requirements",
+        help="print the requirement catalogue",
+        description="Print the requirement catalogue with sources.",
+    )
+    requirements.add_argument(
+        "--api",
+        action="append",
+        choices=registry.names(),
+        dest="apis",
+        help="only this API (repeatable; default all)",
+    )
+    requirements.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format"
+    )
 
-    diff = commands.add_parser("diff", help="regressions and fixes between two reports")
-    diff.add_argument("old_report")
-    diff.add_argument("new_report")
-    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff = commands.add_parser(
+        "diff",
+        help="regressions and fixes between two reports",
+        description="Regressions and fixes between two reports; exit 1 on a regression.",
+    )
+    diff.add_argument("old_report", help="the earlier report (directory or report.json)")
+    diff.add_argument("new_report", help="the later report (directory or report.json)")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     diff.add_argument(
         "--allow-narrower",
         action="store_true",
@@ -167,25 +331,39 @@ def _pytest_args(
         "--conformance-max-rps": options.max_rps,
         "--conformance-vendor-version": options.vendor_version,
         "--conformance-deadline": deadline,
+        "--conformance-level": options.level,
+        "--conformance-operation": options.operation,
+        "--conformance-proxy": options.proxy,
+        "--conformance-client-cert": options.client_cert,
+        "--conformance-client-key": options.client_key,
+        "--conformance-events": options.events,
     }
     for flag, value in pairs.items():
         if value is not None:
             args += [flag, str(value)]
     for api in options.apis or []:
         args += ["--conformance-api", api]
+    repeated = {
+        "--conformance-include": options.include,
+        "--conformance-exclude": options.exclude,
+        "--conformance-header": options.headers,
+        "--conformance-header-env": options.header_env,
+    }
+    for flag, values in repeated.items():
+        for value in values or []:
+            args.append(f"{flag}={value}")
     for flag, enabled in (
         ("--allow-mutations", options.allow_mutations),
         ("--insecure", options.insecure),
         ("--conformance-strict", options.strict),
+        ("--conformance-trust-env", options.trust_env),
     ):
         if enabled:
             args.append(flag)
     if options.workers > 1:
         args += ["-n", str(options.workers)]
-    if sys.stdout.isatty():
-        args += ["-q", "--no-header", "--tb=no", "-rN", "--no-summary"]
-    else:
-        args += ["-p", "no:terminal"]
+    # The run speaks for itself (live display, one summary): pytest's terminal stays silent.
+    args += ["-p", "no:terminal"]
     return args
 
 
@@ -198,11 +376,14 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def command_run(options: argparse.Namespace) -> int:
+    from conformance.events import open_events
     from conformance.expectations import load_expectations
     from conformance.http import RateLimiter
     from conformance.preflight import preflight_or_report
     from conformance.report import prepare_report_dir
+    from conformance.selection import Selection
     from conformance.target import target_from_flags
+    from conformance.terminal import summary_lines, use_colour
 
     started = time.monotonic()
     if options.workers < 1:
@@ -213,6 +394,10 @@ def command_run(options: argparse.Namespace) -> int:
     load_expectations(options.expectations)
     report_dir = Path(options.report_dir) if options.report_dir else _default_report_dir()
     prepare_report_dir(report_dir)
+    selection = Selection.of(options.include, options.exclude, options.level, options.operation)
+    selection.check(catalogue.for_apis(target.apis), target.apis)
+    if options.events:
+        open_events(options.events).close()
     if target.insecure:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
     if threading.current_thread() is threading.main_thread():
@@ -225,7 +410,15 @@ def command_run(options: argparse.Namespace) -> int:
     deadline = None
     if options.deadline is not None:
         deadline = max(0.001, options.deadline - (time.monotonic() - started))
-    code = int(pytest.main(_pytest_args(options, report_dir, deadline)))
+    display, terminal = _live_display(options)
+    try:
+        plugins: list[object] = [display] if display is not None else []
+        code = int(pytest.main(_pytest_args(options, report_dir, deadline), plugins=plugins))
+    finally:
+        if display is not None:
+            display.close()
+        if terminal is not None:
+            terminal.close()
     report_file = report_dir / "report.json"
     if not report_file.exists():
         print(
@@ -234,27 +427,32 @@ def command_run(options: argparse.Namespace) -> int:
         )
         return EXIT_INTERNAL
     report = json.loads(report_file.read_text(encoding="utf-8"))
-    summary = report["summary"]
     _print_cleanup(report, report_dir)
     if not report["complete"] and code == int(pytest.ExitCode.INTERRUPTED):
         print(f"interrupted: partial report in {report_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if not report["complete"] and report.get("stop_reason"):
         print(f"stopped: {report['stop_reason']}; partial report", file=sys.stderr)
-    print(
-        f"{summary['verdict']}: {summary['passed']} passed, {summary['failed']} failed, "
-        f"{summary['expected_failures']} expected failures, "
-        f"{summary['unexpected_passes']} unexpected passes, {summary['skipped']} skipped, "
-        f"{summary['untested']} untested in {time.monotonic() - started:.1f}s"
-    )
-    for record in report["requirements"]:
-        if record["status"] in ("failed", "unexpected-pass"):
-            message = record["evidence"][0]["message"] if record["evidence"] else ""
-            print(f"  {record['status']}: {record['id']} ({record['level']}) {message}")
+    colour = use_colour(sys.stdout, options.no_color)
+    for line in summary_lines(report, time.monotonic() - started, colour):
+        print(line)
     print(f"report: {report_dir / 'report.html'}")
     if code in (0, 1, 2, 3, 4):
         return code
     return EXIT_INTERNAL
+
+
+def _live_display(options: argparse.Namespace) -> tuple[Any, Any]:
+    """On a terminal (stderr), the live progress display, drawn on a copy of the terminal's
+    descriptor: pytest captures file descriptors 1 and 2 while tests run."""
+    if not sys.stderr.isatty():
+        return None, None
+    from conformance.progress import ProgressDisplay
+    from conformance.terminal import use_colour
+
+    terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8", errors="replace")
+    display = ProgressDisplay(terminal, color=use_colour(sys.stderr, options.no_color))
+    return display, terminal
 
 
 def _print_cleanup(report: dict[str, object], report_dir: Path) -> None:
@@ -304,6 +502,8 @@ def command_mock(options: argparse.Namespace) -> int:
         )
     if options.cert_out and not options.tls:
         raise UsageError("--cert-out needs --tls")
+    if options.client_cert_out and not options.tls:
+        raise UsageError("--client-cert-out needs --tls")
     context, ca_file = _mock_tls(options) if options.tls else (None, None)
     try:
         instance = app(
@@ -331,6 +531,12 @@ def command_mock(options: argparse.Namespace) -> int:
         _write_mock_target(Path(options.write_target), options.api, server)
     if ca_file is not None:
         print(f"CA certificate: {ca_file} (pass it as --ca-bundle)", flush=True)
+    if options.client_cert_out:
+        print(
+            f"client certificate required; one it accepts: {options.client_cert_out} "
+            "(pass it as --client-cert)",
+            flush=True,
+        )
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:
@@ -371,11 +577,18 @@ def _mock_tls(options: argparse.Namespace) -> tuple[ssl.SSLContext, Path]:
     from conformance.tls import make_certificate
 
     work = Path(tempfile.mkdtemp(prefix="actionconform-tls-"))
-    files = make_certificate(work, (options.host,))
-    context = files.server_context()
+    mutual = options.client_cert_out is not None
+    files = make_certificate(work, (options.host,), client=mutual)
+    context = files.server_context(require_client_cert=mutual)
     ca_file = Path(options.cert_out) if options.cert_out else work / "ca.pem"
     # The key is loaded into the context: nothing but the CA certificate stays on disk.
     files.key.unlink()
+    if files.client_cert is not None and files.client_key is not None:
+        _write_private(
+            Path(options.client_cert_out),
+            files.client_cert.read_bytes() + files.client_key.read_bytes(),
+        )
+        files.client_key.unlink()
     if options.cert_out:
         try:
             shutil.copyfile(files.ca_cert, ca_file)
@@ -384,6 +597,17 @@ def _mock_tls(options: argparse.Namespace) -> tuple[ssl.SSLContext, Path]:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return context, ca_file
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (it holds a private key)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        path.chmod(0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def command_cleanup(options: argparse.Namespace) -> int:

@@ -105,6 +105,10 @@ INTEGERS = KeyType(
     lambda value: isinstance(value, list) and all(_is_int(item) for item in value),
 )
 TABLE = KeyType("a table", lambda value: isinstance(value, dict))
+STRING_TABLE = KeyType(
+    "a table of strings",
+    lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+)
 
 
 def one_of(*choices: str) -> KeyType:
@@ -129,6 +133,13 @@ TARGET: dict[str, KeyType] = {
     "max_response_bytes": BYTES,
     "max_rps": RATE,
     "vendor_version": STRING,  # checked as a dotted version by conformance.versions
+    # the network (--header, --header-env, --proxy, --trust-env, --client-cert, --client-key)
+    "headers": KeyType(STRING_TABLE.description, STRING_TABLE.accepts, secret=True),
+    "header_env": STRING_TABLE,
+    "proxy": KeyType(STRING.description, STRING.accepts, secret=True),  # may hold a password
+    "trust_env": BOOLEAN,
+    "client_cert": STRING,
+    "client_key": STRING,
 }
 
 # [fixtures] and [fields] keys are declared, with their types, by each API's profile

@@ -22,6 +22,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
+from conformance.network import Network
 from conformance.redact import REDACTED, Redactor
 from conformance.transport import (
     GIVE_UP_AFTER,
@@ -268,8 +269,11 @@ class ApiClient:
         breaker: Breaker | None = None,
         curl_auth: list[str] | None = None,
         recorder: Callable[[Exchange, bytes | None, str | None], None] | None = None,
+        network: Network | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.network = network or Network()
+        self.extra_headers = self.network.header_values()
         # curl arguments standing for ``authorization`` (shell variables, never the secret)
         self.curl_auth = list(curl_auth or [])
         self.recorder = recorder  # sees every exchange on the wire (the HAR file)
@@ -324,7 +328,8 @@ class ApiClient:
             mutating = method in MUTATING_METHODS
         if mutating and not self.allow_mutations:
             pytest.skip(f"mutations not allowed: {method} {path} (pass --allow-mutations)")
-        send_headers = dict(headers or {})
+        send_headers = CaseInsensitiveDict(self.extra_headers)
+        send_headers.update(headers or {})  # the test's own headers win
         auth = self.authorization if authorization is DEFAULT else authorization
         if auth:
             send_headers["Authorization"] = auth
@@ -424,6 +429,8 @@ class ApiClient:
                     timeout=(min(limit, 10.0), limit),
                     verify=self.verify,
                     allow_redirects=False,
+                    proxies=self.network.proxies_for(prepared),
+                    cert=self.network.cert(),
                 )
             except requests.exceptions.RequestException as exc:
                 raise self._failure(exc, guard, limit, by_run_deadline, exchange) from None

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -30,11 +30,16 @@ from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
 from conformance.report.har import HarRecorder
 from conformance.report.model import target_record
+from conformance.selection import Selection, not_selected_record
 from conformance.target import PROFILES, Target, build_target
 from conformance.verdict import CaseResult, requirement_status, summarise
 
+if TYPE_CHECKING:
+    from conformance.catalogue import Requirement
+
 PROPERTY_KEY = "actionconform"
 _STATE_KEY = pytest.StashKey["RunState"]()
+_SERVED_KEY = pytest.StashKey[dict[str, int]]()
 EXIT_BY_VERDICT = {"conformant": 0, "non-conformant": 1, "not-assessed": EXIT_UNREACHABLE}
 
 
@@ -42,6 +47,82 @@ def _add(group: pytest.OptionGroup, *names: str, **kwargs: Any) -> None:
     # Another plugin (e.g. pytest-base-url) may own the name: then share its value.
     with contextlib.suppress(ValueError):
         group.addoption(*names, **kwargs)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from conformance import hooks
+
+    pluginmanager.add_hookspecs(hooks)
+
+
+def _add_selection_and_network_options(group: pytest.OptionGroup) -> None:
+    group.addoption(
+        "--conformance-include",
+        dest="conformance_include",
+        action="append",
+        metavar="GLOB",
+        help="assess only requirements whose ID matches GLOB (repeatable)",
+    )
+    group.addoption(
+        "--conformance-exclude",
+        dest="conformance_exclude",
+        action="append",
+        metavar="GLOB",
+        help="leave out requirements whose ID matches GLOB (repeatable)",
+    )
+    group.addoption(
+        "--conformance-level",
+        dest="conformance_level",
+        choices=catalogue.LEVELS,
+        help="assess this level and the stricter ones",
+    )
+    group.addoption(
+        "--conformance-operation",
+        dest="conformance_operation",
+        metavar="TEXT",
+        help="assess only requirements whose operation contains TEXT",
+    )
+    group.addoption(
+        "--conformance-header",
+        dest="conformance_headers",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="send this header with every request (repeatable)",
+    )
+    group.addoption(
+        "--conformance-header-env",
+        dest="conformance_header_env",
+        action="append",
+        metavar="NAME=VAR",
+        help="send header NAME with the value of environment variable VAR (redacted)",
+    )
+    group.addoption(
+        "--conformance-proxy", dest="conformance_proxy", metavar="URL", help="HTTP(S) proxy"
+    )
+    group.addoption(
+        "--conformance-trust-env",
+        dest="conformance_trust_env",
+        action="store_true",
+        help="honour HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY",
+    )
+    group.addoption(
+        "--conformance-client-cert",
+        dest="conformance_client_cert",
+        metavar="FILE",
+        help="client certificate (PEM) for mutual TLS",
+    )
+    group.addoption(
+        "--conformance-client-key",
+        dest="conformance_client_key",
+        metavar="FILE",
+        help="the client certificate's key, if not in the same file",
+    )
+    group.addoption(
+        "--conformance-events",
+        dest="conformance_events",
+        metavar="FILE",
+        help="write one JSON line per event (run, requirement, end) as the run goes",
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -126,6 +207,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         help="stop the run after this many seconds (partial report, complete: false)",
     )
+    _add_selection_and_network_options(group)
     group.addoption(
         "--conformance-from-cli",
         dest="conformance_from_cli",
@@ -159,6 +241,18 @@ class RunState:
             max_response_bytes=option("conformance_max_response_bytes"),
             max_rps=option("conformance_max_rps"),
             vendor_version=option("conformance_vendor_version"),
+            headers=option("conformance_headers"),
+            header_env=option("conformance_header_env"),
+            proxy=option("conformance_proxy"),
+            trust_env=option("conformance_trust_env"),
+            client_cert=option("conformance_client_cert"),
+            client_key=option("conformance_client_key"),
+        )
+        self.selection = Selection.of(
+            option("conformance_include"),
+            option("conformance_exclude"),
+            option("conformance_level"),
+            option("conformance_operation"),
         )
         self.expectations = load_expectations(option("conformance_expectations"))
         self.strict: bool = option("conformance_strict")
@@ -169,6 +263,11 @@ class RunState:
         self.is_controller = not hasattr(config, "workerinput")
         self.redactor = self.target.redactor()
         self.requirements = catalogue.for_apis(self.target.apis)
+        self.selection.check(self.requirements, self.target.apis)
+        self.selected = {r.id for r in self.requirements if self.selection.selects(r)}
+        # Requirement finished: every test serving it reported its teardown (live hooks).
+        self.served_done: dict[str, set[str]] = {}
+        self.finished: set[str] = set()
         self.known = catalogue.load_all()
         self.results: dict[str, CaseResult] = {}
         self.collect_errors = 0
@@ -242,6 +341,7 @@ class RunState:
             deadline=None if for_cleanup else self.deadline,
             breaker=breaker,
             recorder=self.recorder.record if self.recorder is not None else None,
+            network=self.target.network,
         )
 
     def client(self, api: str) -> ApiClient:
@@ -278,17 +378,23 @@ class RunState:
             record["interrupted"] = True
         return record
 
+    def record_for(
+        self, requirement: Requirement, cases: list[CaseResult] | None = None
+    ) -> dict[str, Any]:
+        """The report record of one requirement from the results so far."""
+        if requirement.id not in self.selected:
+            return not_selected_record(requirement)
+        if cases is None:
+            cases = [case for case in self.results.values() if requirement.id in case.requirements]
+        return requirement_status(requirement, cases, self.expectations.get(requirement.id))
+
     def report(self, complete: bool, finished: bool) -> dict[str, Any]:
         by_requirement: dict[str, list[CaseResult]] = {}
         for result in self.results.values():
             for requirement_id in result.requirements:
                 by_requirement.setdefault(requirement_id, []).append(result)
         records = [
-            requirement_status(
-                requirement,
-                by_requirement.get(requirement.id, []),
-                self.expectations.get(requirement.id),
-            )
+            self.record_for(requirement, by_requirement.get(requirement.id, []))
             for requirement in self.requirements
         ]
         for record in records:
@@ -301,6 +407,7 @@ class RunState:
             "tool_version": __version__,
             "target": target_record(target),
             "apis": target.apis,
+            "selection": self.selection.as_dict(),
             "started_at": self.started_at,
             "finished_at": _now() if finished else None,
             "complete": complete,
@@ -318,6 +425,48 @@ class RunState:
             if leftovers is not None:
                 report["cleanup"] = leftovers
         return report
+
+    def announce(self, requirement: Requirement, record: dict[str, Any] | None = None) -> None:
+        """Call the requirement-finished hook once per requirement (controller only)."""
+        if requirement.id in self.finished or self.session is None:
+            return
+        self.finished.add(requirement.id)
+        record = record if record is not None else self.record_for(requirement)
+        hook = self.session.config.hook
+        hook.pytest_actionconform_requirement_finished(
+            config=self.session.config, record=self.redactor.tree(record)
+        )
+
+    def announce_start(self) -> None:
+        assert self.session is not None
+        per_api: dict[str, int] = {api: 0 for api in self.target.apis}
+        for requirement in self.requirements:
+            if requirement.id in self.selected:
+                per_api[requirement.api] += 1
+        run = {
+            "tool_version": __version__,
+            "target": self.target.base_url or "bundled reference servers",
+            "apis": list(self.target.apis),
+            "selection": self.selection.as_dict(),
+            "requirements": per_api,
+            "total": sum(per_api.values()),
+        }
+        config = self.session.config
+        config.hook.pytest_actionconform_run_started(config=config, run=self.redactor.tree(run))
+        for requirement in self.requirements:
+            if requirement.id not in self.selected:
+                self.announce(requirement)
+
+    def announce_end(self, report: dict[str, Any]) -> None:
+        if self.session is None:
+            return
+        by_id = {record["id"]: record for record in report["requirements"]}
+        for requirement in self.requirements:
+            self.announce(requirement, by_id[requirement.id])
+        config = self.session.config
+        config.hook.pytest_actionconform_run_finished(
+            config=config, report=self.redactor.tree(report), report_dir=self.report_dir
+        )
 
     def stop(self, session: pytest.Session, reason: str) -> None:
         """Stop the run after the current test: the report says why and is incomplete."""
@@ -355,6 +504,15 @@ def pytest_configure(config: pytest.Config) -> None:
     from_cli = config.getoption("conformance_from_cli")
     if not state.is_controller:
         return
+    events_file = config.getoption("conformance_events")
+    if events_file:
+        from conformance.events import EventWriter, open_events
+
+        try:
+            stream = open_events(events_file)
+        except ConformanceError as exc:
+            pytest.exit(str(exc), returncode=exc.exit_code)
+        config.pluginmanager.register(EventWriter(stream), "actionconform-events")
     if state.target.insecure and not from_cli:
         sys.stderr.write("warning: TLS certificate verification is off (--insecure)\n")
     if state.target.base_url and not from_cli:  # `conformance run` has probed already
@@ -431,6 +589,9 @@ def pytest_collection_modifyitems(
             deselected.append(item)
             continue
         version = state.target.vendor_version
+        if not any(rid in state.selected for rid in ids):
+            deselected.append(item)  # serves no selected requirement: not run
+            continue
         for rid in ids:
             requirement = state.known[rid]
             if not versions.applies(requirement.since, requirement.until, version):
@@ -446,6 +607,12 @@ def pytest_collection_modifyitems(
         items[:] = selected
     # One Hypothesis setting for every property test, whatever it declared for itself.
     profiles.apply((item.obj for item in items if isinstance(item, pytest.Function)), state.profile)
+    served: dict[str, int] = {}
+    for item in selected:
+        for rid in set(requirement_ids(item)):
+            served[rid] = served.get(rid, 0) + 1
+    for item in selected:
+        item.stash[_SERVED_KEY] = {rid: served[rid] for rid in set(requirement_ids(item))}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -465,7 +632,12 @@ def pytest_runtest_makereport(
             state = state_of(item.config)
             if isinstance(error, NoResponse) and error.stop_run and state is not None:
                 state.stop(item.session, error.stop_run)
-        report.user_properties.append((PROPERTY_KEY, {"requirements": ids, "evidence": evidence}))
+        properties = {
+            "requirements": ids,
+            "evidence": evidence,
+            "served": item.stash.get(_SERVED_KEY, {}),
+        }
+        report.user_properties.append((PROPERTY_KEY, properties))
     return report
 
 
@@ -506,6 +678,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     elif outcome == "skipped" and result.outcome != "failed" and report.when != "teardown":
         result.outcome = "skipped"
         result.reason = _skip_reason(report)
+    if report.when == "teardown":
+        _test_finished(state, report.nodeid, properties)
+
+
+def _test_finished(state: RunState, nodeid: str, properties: dict[str, Any]) -> None:
+    """Count one test as done for each requirement it serves; announce the finished ones."""
+    served: dict[str, int] = properties.get("served") or {}
+    for rid in properties["requirements"]:
+        if rid not in state.selected or rid in state.finished or rid not in served:
+            continue
+        done = state.served_done.setdefault(rid, set())
+        done.add(nodeid)
+        if len(done) >= served[rid]:
+            state.announce(state.known[rid])
 
 
 def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
@@ -549,6 +735,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     _LOG_STATE = state
     state.write(complete=False, finished=False)
+    state.announce_start()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -576,6 +763,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.stop_reason = "internal error of the suite (see the output above)"
     report = state.write(complete=not (interrupted or broken or stopped), finished=True)
     session.config.stash[_REPORT_KEY] = report
+    state.announce_end(report)
     if broken:
         session.exitstatus = EXIT_INTERNAL
     elif stopped:

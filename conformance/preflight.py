@@ -45,12 +45,18 @@ def preflight(
             allow_mutations=False,
             rate_limiter=rate_limiter,
             recorder=recorder,
+            network=target.network,
         )
         probe = registry.profile(api).probe  # a GET answered without acting on anything
         try:
             response = client.request("GET", probe, headers_only=True, retry=True)
         except NoResponse as exc:
-            raise UnreachableError(_line(target, exc)) from None
+            raise UnreachableError(client.redactor.text(_line(target, exc))) from None
+        if response.status == 407:
+            given = "were rejected" if target.network.proxy_has_credentials() else "are required"
+            raise UnreachableError(
+                f"the proxy answered 407 to GET {target.base_url}{probe}: proxy credentials {given}"
+            )
         if response.status == 401:
             given = "were rejected" if client.authorization else "are required but none were given"
             raise UnreachableError(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from conformance import config_keys, registry, versions
 from conformance.errors import UsageError
+from conformance.network import Network, build_network
 from conformance.redact import Redactor
 
 DEFAULT_TIMEOUT = 30.0
@@ -44,6 +45,7 @@ class Target:
     vendor_version: str | None = None  # judge by this vendor version's rules (None: any's)
     fixtures: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
+    network: Network = field(default_factory=Network)
 
     @property
     def bundled(self) -> bool:
@@ -59,13 +61,15 @@ class Target:
 
     def secrets(self) -> list[str]:
         """Every secret value this target holds, for redaction."""
-        return [value for value in (self.password, self.token) if value]
+        own = [value for value in (self.password, self.token) if value]
+        return own + self.network.secrets()
 
     def redactor(self) -> Redactor:
         """A redactor that knows this target's secrets in every spelling they travel in."""
         redactor = Redactor(self.secrets())
         if self.username:
             redactor.add(self.password, self.username)
+        self.network.add_to(redactor)
         return redactor
 
     def verify(self) -> bool | str:
@@ -177,11 +181,17 @@ def target_from_flags(options: Any, **overrides: Any) -> Target:
         "max_response_bytes",
         "max_rps",
         "vendor_version",
+        "headers",
+        "header_env",
+        "proxy",
+        "client_cert",
+        "client_key",
     )
     flags: dict[str, Any] = {name: getattr(options, name, None) for name in names}
     flags["username"] = flags.pop("user")
     flags["insecure"] = bool(flags["insecure"])
     flags["allow_mutations"] = bool(flags["allow_mutations"])
+    flags["trust_env"] = bool(getattr(options, "trust_env", False))
     flags.update(overrides)
     return build_target(**flags)
 
@@ -201,6 +211,12 @@ def build_target(
     max_response_bytes: int | None = None,
     max_rps: float | None = None,
     vendor_version: str | None = None,
+    headers: list[str] | None = None,
+    header_env: list[str] | None = None,
+    proxy: str | None = None,
+    trust_env: bool = False,
+    client_cert: str | None = None,
+    client_key: str | None = None,
 ) -> Target:
     """Merge a target file with flags (flags win) and check the result."""
     file_target: dict[str, Any] = {}
@@ -253,6 +269,16 @@ def build_target(
         if not isinstance(version, str):
             raise UsageError(f'vendor_version {version!r} must be a string such as "8.0"')
         target.vendor_version = str(versions.parse(version))
+    target.network = build_network(
+        headers=headers or (),
+        header_env=header_env or (),
+        proxy=proxy,
+        trust_env=trust_env,
+        client_cert=client_cert,
+        client_key=client_key,
+        file=file_target,
+        base=Path(config).parent if config else None,
+    )
     # Touch the secrets now so a missing variable is a usage error before anything is sent.
     target.secrets()
     if target.password_env and not target.username:

@@ -1,8 +1,9 @@
 """A throw-away certificate authority and server certificate for bundled servers over HTTPS.
 
 ``make_certificate`` writes a CA certificate (what a client trusts: ``--ca-bundle``), and a
-server certificate and key signed by it, valid for loopback names. It uses the
-``cryptography`` package when it is installed, otherwise the ``openssl`` command.
+server certificate and key signed by it, valid for loopback names; with ``client=True`` also a
+client certificate and key signed by the same CA (for mutual TLS: ``--client-cert``). It uses
+the ``cryptography`` package when it is installed, otherwise the ``openssl`` command.
 """
 
 from __future__ import annotations
@@ -25,16 +26,24 @@ VALID_DAYS = 7
 
 @dataclass(frozen=True)
 class CertificateFiles:
-    """PEM files: the CA certificate to trust, the server's certificate chain and key."""
+    """PEM files: the CA certificate to trust, the server's certificate chain and key, and
+    (when asked for) a client certificate and key signed by the same CA."""
 
     ca_cert: Path
     cert: Path
     key: Path
+    client_cert: Path | None = None
+    client_key: Path | None = None
 
-    def server_context(self) -> ssl.SSLContext:
+    def server_context(self, require_client_cert: bool = False) -> ssl.SSLContext:
+        """A server context; with ``require_client_cert`` the handshake fails unless the
+        client presents a certificate signed by this CA (mutual TLS)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(self.cert, self.key)
+        if require_client_cert:
+            context.load_verify_locations(cafile=str(self.ca_cert))
+            context.verify_mode = ssl.CERT_REQUIRED
         return context
 
 
@@ -48,11 +57,20 @@ def _names(hosts: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return dns, ips
 
 
-def make_certificate(directory: str | Path, hosts: tuple[str, ...] = ()) -> CertificateFiles:
-    """Write ``ca.pem``, ``server.pem`` and ``server.key`` into ``directory``."""
+def make_certificate(
+    directory: str | Path, hosts: tuple[str, ...] = (), *, client: bool = False
+) -> CertificateFiles:
+    """Write ``ca.pem``, ``server.pem`` and ``server.key`` into ``directory``, and with
+    ``client`` also ``client.pem`` and ``client.key``."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    files = CertificateFiles(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+    files = CertificateFiles(
+        folder / "ca.pem",
+        folder / "server.pem",
+        folder / "server.key",
+        folder / "client.pem" if client else None,
+        folder / "client.key" if client else None,
+    )
     try:
         import cryptography  # noqa: F401
     except ImportError:
@@ -125,6 +143,32 @@ def _with_cryptography(files: CertificateFiles, hosts: tuple[str, ...]) -> None:
         key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     files.key.chmod(0o600)
+    if files.client_cert is None or files.client_key is None:
+        return
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    client_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "actionconform client")])
+    client_cert = (
+        x509.CertificateBuilder()
+        .subject_name(client_name)
+        .issuer_name(ca_name)
+        .public_key(client_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files.client_cert.write_bytes(client_cert.public_bytes(pem))
+    files.client_key.write_bytes(
+        client_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    files.client_key.chmod(0o600)
 
 
 def _with_openssl(files: CertificateFiles, hosts: tuple[str, ...]) -> None:
@@ -156,12 +200,29 @@ def _with_openssl(files: CertificateFiles, hosts: tuple[str, ...]) -> None:
              "-CAkey", str(ca_key), "-set_serial", f"0x{secrets.token_hex(16)}",
              "-out", str(files.cert), "-days", str(VALID_DAYS), "-extfile", str(extensions)],
         ]  # fmt: skip
+        if files.client_cert is not None and files.client_key is not None:
+            client_request = Path(work) / "client.csr"
+            client_extensions = Path(work) / "client.ext"
+            client_extensions.write_text(
+                "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n",
+                encoding="ascii",
+            )
+            steps += [
+                [openssl, "req", "-new", *curve, "-keyout", str(files.client_key),
+                 "-out", str(client_request), "-subj", "/CN=actionconform client"],
+                [openssl, "x509", "-req", "-in", str(client_request), "-CA", str(files.ca_cert),
+                 "-CAkey", str(ca_key), "-set_serial", f"0x{secrets.token_hex(16)}",
+                 "-out", str(files.client_cert), "-days", str(VALID_DAYS),
+                 "-extfile", str(client_extensions)],
+            ]  # fmt: skip
         for step in steps:
             done = subprocess.run(step, capture_output=True, text=True, cwd=work, check=False)
             if done.returncode != 0:
                 last = (done.stderr.strip().splitlines() or ["failed"])[-1]
                 raise UsageError(f"cannot make a test certificate with openssl: {last}")
     files.key.chmod(0o600)
+    if files.client_key is not None:
+        files.client_key.chmod(0o600)
     files.cert.write_text(
         files.cert.read_text(encoding="ascii") + files.ca_cert.read_text(encoding="ascii"),
         encoding="ascii",

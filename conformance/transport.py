@@ -172,18 +172,27 @@ class GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
 
 
+_GUARDED_POOLS = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+
+
 class GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": GuardedHTTPPool,
-            "https": GuardedHTTPSPool,
-        }
+        self.poolmanager.pool_classes_by_scheme = dict(_GUARDED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """Through a proxy too, every socket is watched (the tunnel included)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_GUARDED_POOLS)
+        return manager
 
 
 def new_session() -> requests.Session:
     """A session that ignores the environment (proxies, netrc), keeps no cookies (every
-    request carries exactly the credentials the test gives it) and guards every socket."""
+    request carries exactly the credentials the test gives it) and guards every socket.
+
+    Proxies (``--proxy``, or the environment's with ``--trust-env``) are chosen per request
+    by ``Network.proxies_for``; netrc and the environment's CA bundle are never read."""
     session = requests.Session()
     session.trust_env = False
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))

@@ -18,12 +18,16 @@ def now() -> str:
 
 def target_record(target: Target) -> dict[str, Any]:
     """``report["target"]``: where the run went and whether it could act."""
-    return {
+    record: dict[str, Any] = {
         "base_url": target.base_url or "bundled reference servers",
         "bundled": target.bundled,
         "allow_mutations": target.allow_mutations or target.bundled,
         "vendor_version": target.vendor_version,
     }
+    network = target.network.describe()  # header names, proxy host, certificate file name
+    if network:
+        record["network"] = network
+    return record
 
 
 def not_assessed_report(target: Target, reason: str, started_at: str) -> dict[str, Any]:

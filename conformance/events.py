@@ -1,0 +1,71 @@
+"""``--events FILE``: one JSON object per line, written and flushed as the run goes.
+
+Events: ``run-started`` (what will be assessed), ``requirement-finished`` (one per requirement
+of the catalogue for the selected APIs, with its status), ``run-finished`` (the verdict and
+counts, whether the run is complete, where the report is). Every line carries ``event`` and
+``time`` (UTC, ISO 8601). A tool can follow the file as it grows (``tail -f``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from conformance.errors import UsageError
+
+FORMAT = "actionconform-events/1"
+RECORD_FIELDS = ("id", "api", "operation", "level", "title", "status", "reason", "checks")
+
+
+def open_events(path: str | Path) -> IO[str]:
+    """Open (truncate) the events file now, so a bad path is a usage error before the run."""
+    file = Path(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        return file.open("w", encoding="utf-8", buffering=1)
+    except OSError as exc:
+        raise UsageError(f"cannot write events file {file}: {exc.strerror}") from None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class EventWriter:
+    """A pytest plugin object: writes the run's hooks as JSON lines."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def emit(self, event: str, **data: Any) -> None:
+        line = json.dumps({"event": event, "time": _now(), **data}, ensure_ascii=False)
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def pytest_actionconform_run_started(self, run: dict[str, Any]) -> None:
+        self.emit("run-started", format=FORMAT, **run)
+
+    def pytest_actionconform_requirement_finished(self, record: dict[str, Any]) -> None:
+        data = {key: record[key] for key in RECORD_FIELDS if key in record}
+        if record.get("evidence"):
+            data["message"] = record["evidence"][0].get("message", "")
+        self.emit("requirement-finished", **data)
+
+    def pytest_actionconform_run_finished(
+        self, report: dict[str, Any], report_dir: str | None
+    ) -> None:
+        self.emit(
+            "run-finished",
+            complete=report.get("complete"),
+            stop_reason=report.get("stop_reason"),
+            summary=report.get("summary"),
+            report_dir=report_dir,
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.stream.close()
