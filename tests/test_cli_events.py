@@ -1,0 +1,106 @@
+"""--events FILE: JSON lines written as the run goes, followed here while the run is held.
+
+The server holds every request without credentials (the BIGFIX-AUTH-401 test sends them; the
+earlier BIGFIX-ACTIONS-GET-RESOURCE test does not) until the test has read the file: what is
+there by then was written live, not at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.servers import ReferenceServer, app_class
+from conformance.servers.base import Reply, Request
+from tests.helpers import PASSWORD_ENV
+
+EARLY, HELD = "BIGFIX-ACTIONS-GET-RESOURCE", "BIGFIX-AUTH-401"
+
+
+class Gate:
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.open = threading.Event()
+
+
+@pytest.fixture
+def held_server() -> Iterator[tuple[str, Gate]]:
+    app = app_class("bigfix")()
+    gate = Gate()
+    original = app.dispatch
+
+    def dispatch(request: Request) -> Reply:
+        if request.basic_auth() is None:
+            gate.reached.set()
+            gate.open.wait(120)
+        return original(request)
+
+    app.dispatch = dispatch  # type: ignore[method-assign]
+    with ReferenceServer(app) as server:
+        yield server.url, gate
+    gate.open.set()
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [json.loads(line) for line in lines]
+
+
+def test_events_are_written_as_the_run_goes(held_server: tuple[str, Gate], tmp_path: Path) -> None:
+    url, gate = held_server
+    events_file = tmp_path / "events.jsonl"
+    command = [sys.executable, "-m", "conformance", "run", "--api", "bigfix"]
+    command += ["--base-url", url, "--user", "conformance", "--password-env", PASSWORD_ENV]
+    command += ["--include", EARLY, "--include", HELD, "--timeout", "120"]
+    command += ["--events", str(events_file), "--report-dir", str(tmp_path / "report")]
+    env = {**os.environ, PASSWORD_ENV: "conformance"}
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert gate.reached.wait(120), "the run never reached the held request"
+        during = _events(events_file)
+        assert run.poll() is None  # still running: held by the server
+    finally:
+        gate.open.set()
+        stdout, stderr = run.communicate(timeout=300)
+    assert run.returncode == 0, stdout.decode() + stderr.decode()
+
+    # While held: started, the early requirement finished (passed), nothing about the end.
+    assert during[0]["event"] == "run-started"
+    assert during[0]["requirements"] == {"bigfix": 2} and during[0]["total"] == 2
+    finished_during = {e["id"]: e for e in during if e["event"] == "requirement-finished"}
+    assert finished_during[EARLY]["status"] == "passed"
+    assert HELD not in finished_during
+    assert all(e["event"] != "run-finished" for e in during)
+
+    # At the end: one line per requirement, statuses as in report.json, then run-finished.
+    events = _events(events_file)
+    assert events[: len(during)] == during  # appended, never rewritten
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    finished = [e for e in events if e["event"] == "requirement-finished"]
+    assert [e["id"] for e in finished].count(HELD) == 1
+    assert {e["id"]: e["status"] for e in finished} == {
+        r["id"]: r["status"] for r in report["requirements"]
+    }
+    not_selected = [e for e in finished if e.get("reason") == "not selected"]
+    assert len(not_selected) == len(report["requirements"]) - 2
+    last = events[-1]
+    assert last["event"] == "run-finished" and last["complete"] is True
+    assert last["summary"] == report["summary"]
+    assert last["report_dir"] == str(tmp_path / "report")
+    assert all("time" in e for e in events)
+
+
+def test_an_events_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
+    from conformance.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    assert main(["run", "--api", "bigfix", "--events", str(blocker / "events.jsonl")]) == 2
