@@ -47,7 +47,7 @@ def summary_lines(report: dict[str, Any], elapsed: float, colour: bool) -> list[
     apis = ", ".join(report.get("apis", []))
     verdict = _paint(summary["verdict"], VERDICT_COLOURS.get(summary["verdict"]), colour)
     lines = [
-        f"{verdict}: {len(records)} requirements of {apis}: {', '.join(counts)} in {elapsed:.1f}s"
+        f"{verdict}: {', '.join(counts)} of {len(records)} requirements ({apis}) in {elapsed:.1f}s"
     ]
     for record in records:
         if record["status"] in LISTED:
