@@ -28,12 +28,22 @@ def load_report(path: str) -> dict[str, Any]:
 
 
 NOT_SELECTED = "not selected"
+NOT_ASSESSED = "not assessed"  # the reason prefix of an exit-3 report
 SCOPE_FIELDS = {
     "target": lambda report: report.get("target", {}).get("base_url"),
     "apis": lambda report: ", ".join(report.get("apis", [])) or None,
     "mutations": lambda report: _mutations(report),
     "vendor version": lambda report: report.get("target", {}).get("vendor_version"),
+    "complete": lambda report: _complete(report),
 }
+
+
+def _complete(report: dict[str, Any]) -> str | None:
+    if "complete" not in report:
+        return None
+    if report["complete"]:
+        return "yes"
+    return f"no ({report.get('stop_reason') or 'stopped'})"
 
 
 def _mutations(report: dict[str, Any]) -> str | None:
@@ -44,10 +54,19 @@ def _mutations(report: dict[str, Any]) -> str | None:
 
 
 def _narrowed(record: dict[str, Any] | None) -> bool:
-    """Absent from the run, or present only as not selected."""
+    """Absent from the run, present only as not selected, or not assessed (exit 3)."""
     if record is None:
         return True
-    return record["status"] == "skipped" and record.get("reason") == NOT_SELECTED
+    reason = str(record.get("reason", ""))
+    if record["status"] == "untested" and reason.startswith(NOT_ASSESSED):
+        return True
+    return record["status"] == "skipped" and reason == NOT_SELECTED
+
+
+def _absence(record: dict[str, Any] | None) -> str:
+    if record is None:
+        return "absent"
+    return f"{record['status']} ({record.get('reason', '')})"
 
 
 def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
@@ -73,7 +92,7 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dic
             result["scope"].append({"field": name, "old": str(was), "new": str(now)})
     for record in old["requirements"]:
         if _narrowed(after.get(record["id"])) and not _narrowed(record):
-            now = "absent" if record["id"] not in after else f"skipped ({NOT_SELECTED})"
+            now = _absence(after.get(record["id"]))
             result["absent"].append(
                 {"id": record["id"], "title": record["title"], "old": record["status"], "new": now}
             )

@@ -132,3 +132,23 @@ def test_same_scope_reports_no_scope_change(tmp_path: Path) -> None:
     assert result.code == 0
     assert "scope changed" not in result.stdout
     assert "0 regressions, 0 absent now" in result.stdout
+
+
+def test_a_not_assessed_run_is_narrower_and_incomplete(tmp_path: Path) -> None:
+    old = _scoped(tmp_path / "old", {"A-B": "passed", "C-D": "failed"})
+    report = json.loads((Path(old) / "report.json").read_text(encoding="utf-8"))
+    report["complete"] = True
+    (Path(old) / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    new_dir = tmp_path / "new"
+    new_dir.mkdir()
+    reason = "https://bigfix.example.com answered 401 to GET /api/login: credentials were rejected"
+    for record in report["requirements"]:
+        record.update(status="untested", reason=f"not assessed: {reason}", evidence=[])
+    report.update(complete=False, stop_reason=reason)
+    (new_dir / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    result = run_cli("diff", old, str(new_dir), "--format", "json")
+    assert result.code == 1
+    moved = json.loads(result.stdout)
+    assert [row["id"] for row in moved["absent"]] == ["A-B", "C-D"]
+    assert moved["changed"] == [] and moved["regressions"] == []
+    assert moved["scope"] == [{"field": "complete", "old": "yes", "new": f"no ({reason})"}]

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,7 +271,9 @@ def _not_assessed(result: CliResult, reason: str) -> None:
     assert suite.get("errors") == "1"
     error = suite.find("testcase/error")
     assert error is not None and reason in error.get("message", "")
-    assert "Complete: no." in (result.report_dir / "summary.md").read_text("utf-8")  # type: ignore[operator]
+    summary = (result.report_dir / "summary.md").read_text("utf-8")  # type: ignore[operator]
+    assert "Complete: no." in summary
+    assert "Every requirement is untested: not assessed: " in summary
     assert f"report: {result.report_dir}" in result.stdout
 
 
@@ -286,6 +289,38 @@ def test_unreachable_target_still_writes_a_report(tmp_path: Path) -> None:
         report_dir=tmp_path / "report",
     )
     _not_assessed(result, "cannot reach http://127.0.0.1:9")
+
+
+def test_the_pytest_plugin_also_writes_the_not_assessed_report(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.suites",
+            "-p",
+            "no:cacheprovider",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--conformance-api",
+            "bigfix",
+            "--conformance-timeout",
+            "5",
+            "--conformance-report-dir",
+            str(report_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert completed.returncode == 3, completed.stdout + completed.stderr
+    report = json.loads((report_dir / "report.json").read_text("utf-8"))
+    assert report["summary"]["verdict"] == "not-assessed"
+    assert "cannot reach http://127.0.0.1:9" in report["stop_reason"]
+    assert (report_dir / "junit.xml").exists() and (report_dir / "exchanges.har").exists()
 
 
 def test_wrong_password_still_writes_a_report_with_the_refusal(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ _RECORD_KEYS = {
     "reason",
     "expected",
     "duration",
+    "strength",
 }
 _EVIDENCE_KEYS = {
     "message",
@@ -114,6 +115,8 @@ details.op{margin:0 0 4px 14px}details.op>summary{padding:2px 0}
 .req>details>summary{padding:2px 0}
 .req .body{padding:4px 0 8px 18px}
 .level{font-size:11px;font-weight:700;color:var(--mute);border:1px solid var(--line);
+border-radius:3px;padding:0 3px}
+.weak{font-size:11px;font-weight:700;color:var(--warn);border:1px dashed var(--warn);
 border-radius:3px;padding:0 3px}
 .tally{font-weight:400;color:var(--mute);font-size:12.5px;margin-left:6px}
 .tally .bad{color:var(--bad);font-weight:600}
@@ -187,6 +190,8 @@ def _banner(report: dict[str, Any]) -> str:
             continue
         label = status.replace("-", " ")
         chips.append(f'<span class="count"><b>{value}</b> {_e(label)}</span>')
+    if summary.get("weak_passes"):
+        chips.append(f'<span class="count"><b>{summary["weak_passes"]}</b> weak passes</span>')
     if summary.get("warnings"):
         chips.append(
             f'<span class="count"><b>{summary["warnings"]}</b> warnings (failed, not gating)</span>'
@@ -307,6 +312,8 @@ def _facts(record: dict[str, Any]) -> str:
     facts = [f"{record.get('checks', 0)} test case(s)"]
     if "duration" in record:
         facts.append(f"{float(record['duration']):.2f} s")
+    if record.get("strength"):
+        facts.append(f"{record['strength']} evidence")
     lines.append(f'<div class="sub">{_e(" · ".join(facts))}</div>')
     if record.get("reason"):
         lines.append(f'<div class="sub">Reason: {_e(record["reason"])}</div>')
@@ -355,6 +362,12 @@ def _tally(records: list[dict[str, Any]]) -> str:
     return f'<span class="tally">{", ".join(parts)}</span>'
 
 
+def _weak(record: dict[str, Any]) -> str:
+    if record.get("strength") != "weak":
+        return ""
+    return ' <span class="weak" title="passed on weak evidence">weak</span>'
+
+
 def _requirement(record: dict[str, Any]) -> str:
     status = record["status"]
     detail = _facts(record)
@@ -364,7 +377,7 @@ def _requirement(record: dict[str, Any]) -> str:
         detail = "".join(_evidence(item) for item in record["evidence"]) + detail
     return (
         f'<div class="req s-{_e(status)}"><details><summary>'
-        f'<span class="badge">{_e(status)}</span> <code>{_e(record["id"])}</code> '
+        f'<span class="badge">{_e(status)}</span>{_weak(record)} <code>{_e(record["id"])}</code> '
         f'<span class="level">{_e(record["level"])}</span> {_e(record["title"])}</summary>'
         f'<div class="body">{detail}</div></details></div>'
     )

@@ -43,7 +43,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     notable = [r for r in report["requirements"] if r["status"] not in ("passed",)]
-    if notable:
+    reasons = {(record["status"], str(record.get("reason", ""))) for record in notable}
+    if notable and len(notable) == len(report["requirements"]) and len(reasons) == 1:
+        # Nothing ran (exit 3): one line, not a row per requirement with the same reason.
+        status, reason = reasons.pop()
+        lines.append(f"Every requirement is {status}: {_cell(reason)}.")
+    elif notable:
         lines += [
             "| | requirement | level | operation | status | detail |",
             "|---|---|---|---|---|---|",
