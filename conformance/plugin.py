@@ -28,7 +28,7 @@ from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDea
 from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
 from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
-from conformance.report.har import HarRecorder
+from conformance.report.har import HarRecorder, remove_parts
 from conformance.report.model import target_record
 from conformance.selection import Selection, not_selected_record
 from conformance.target import PROFILES, Target, build_target
@@ -307,6 +307,9 @@ class RunState:
         # Every exchange of this process, for exchanges.har (merged by the controller).
         self.recorder: HarRecorder | None = None
         if self.report_dir:
+            if self.is_controller:  # workers start later: only an earlier run's parts exist
+                remove_parts(Path(self.report_dir), ".exchanges-main.jsonl")
+                remove_parts(Path(self.report_dir), ".exchanges-gw*.jsonl")
             part = Path(self.report_dir) / f".exchanges-{worker}.jsonl"
             self.recorder = HarRecorder(part, self.redactor)
         self.durations: dict[str, float] = {}  # seconds per test node ID (all phases)

@@ -87,7 +87,9 @@ def preflight_or_report(
 
     started_at = now()
     directory = Path(report_dir)
-    recorder = HarRecorder(directory / ".exchanges-preflight.jsonl", target.redactor())
+    part = directory / ".exchanges-preflight.jsonl"
+    part.unlink(missing_ok=True)  # an earlier run's probe, if the directory is used again
+    recorder = HarRecorder(part, target.redactor())
     recorder.attribute([], "preflight")
     try:
         preflight(target, rate_limiter=rate_limiter, recorder=recorder.record)

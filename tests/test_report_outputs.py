@@ -235,6 +235,19 @@ def test_har_has_every_worker_exchanges(edgeiq_run: Run) -> None:
     assert TOKEN not in (edgeiq_run.dir / "exchanges.har").read_text("utf-8")
 
 
+def test_a_reused_report_dir_does_not_mix_in_an_earlier_run(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    report_dir.mkdir()
+    stale = json.dumps({"startedDateTime": "2000-01-01T00:00:00.000+00:00", "url": "stale"})
+    for worker in ("main", "gw5", "preflight"):
+        (report_dir / f".exchanges-{worker}.jsonl").write_text(stale + "\n", encoding="utf-8")
+    result = run_cli("run", "--api", "bigfix", report_dir=report_dir)
+    assert result.code == 0, result.stdout + result.stderr
+    text = (report_dir / "exchanges.har").read_text("utf-8")
+    assert "2000-01-01" not in text
+    assert json.loads(text)["log"]["entries"]
+
+
 # -- junit, summary.md and the CI job summary -------------------------------------------------
 
 

@@ -164,6 +164,8 @@ def collect_har(directory: Path, tool_version: str) -> dict[str, Any]:
     }
 
 
-def remove_parts(directory: Path) -> None:
-    for part in directory.glob(PARTS_GLOB):
+def remove_parts(directory: Path, pattern: str = PARTS_GLOB) -> None:
+    """Remove part files (all, or those matching ``pattern``): a run starts with none of its
+    own, so a report directory used again never mixes in an earlier run's exchanges."""
+    for part in directory.glob(pattern):
         part.unlink(missing_ok=True)
