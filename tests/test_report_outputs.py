@@ -511,3 +511,20 @@ def test_coverage_matrix_marks_seen_unseen_and_undocumented() -> None:
     cells = re.findall(r'<td class="(\w+)"', row.group(1))
     assert cells == ["seen", "unseen", "undocumented"]  # 200, 404, 500
     assert "1 of 2 documented (operation, status) pairs were seen" in page
+
+
+def test_bodies_are_indented_only_when_they_parse() -> None:
+    from conformance.report.pretty import pretty_body
+
+    assert pretty_body('{"a":[1,2]}', "application/json") == (
+        '{\n  "a": [\n    1,\n    2\n  ]\n}',
+        "json",
+    )
+    shown, kind = pretty_body("<BESAPI><Action><ID>41</ID></Action></BESAPI>", "application/json")
+    assert kind == "xml" and "\n  <Action>\n    <ID>41</ID>" in shown  # judged by content
+    cut = "<BESAPI><Action><ID>41</ID>... [90000 bytes in all]"
+    assert pretty_body(cut, "application/xml") == (cut, "text")  # shown as received
+    assert pretty_body('{"a": 1', "application/json") == ('{"a": 1', "text")
+    assert pretty_body("  ", "text/plain") == ("", "empty")
+    entity = '<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>'
+    assert pretty_body(entity, "application/xml") == (entity, "text")  # never expanded

@@ -108,6 +108,8 @@ margin:0 8px 4px}
 pre{margin:0;padding:6px 8px;white-space:pre-wrap;word-break:break-word;max-height:24em;
 overflow:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
 .panel pre{border-top:1px dashed var(--line)}
+.panel .kind{font-size:11px;color:var(--mute);padding:2px 8px 0;border-top:1px dashed var(--line)}
+.panel .kind+pre{border-top:0}
 details>summary{cursor:pointer}
 details.api{margin:0 0 6px}details.api>summary{font-size:15px;font-weight:600;padding:4px 0}
 details.op{margin:0 0 4px 14px}details.op>summary{padding:2px 0}
@@ -251,7 +253,10 @@ def _body(text: str, content_type: str) -> str:
     shown, kind = pretty_body(text, content_type)
     if kind == "empty":
         return '<pre class="empty">(empty body)</pre>'
-    return f'<pre class="body {kind}">{_e(shown)}</pre>'
+    caption = ""
+    if kind in ("json", "xml"):
+        caption = f'<div class="kind">{kind.upper()}, indented for reading</div>'
+    return f'{caption}<pre class="body {kind}">{_e(shown)}</pre>'
 
 
 def _message(text: str) -> str:
