@@ -26,13 +26,14 @@ from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
 from conformance.expectations import load_expectations
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
 from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
+from conformance.outcomes import Untested
 from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
 from conformance.report.har import HarRecorder, remove_parts
 from conformance.report.model import target_record
 from conformance.selection import Selection, not_selected_record
 from conformance.target import PROFILES, Target, build_target
-from conformance.verdict import CaseResult, requirement_status, summarise
+from conformance.verdict import CaseResult, grade, summarise, weak_reason
 
 if TYPE_CHECKING:
     from conformance.catalogue import Requirement
@@ -382,24 +383,37 @@ class RunState:
         return record
 
     def record_for(
-        self, requirement: Requirement, cases: list[CaseResult] | None = None
+        self,
+        requirement: Requirement,
+        cases: list[CaseResult] | None = None,
+        stop_reason: str | None = None,
     ) -> dict[str, Any]:
-        """The report record of one requirement from the results so far."""
+        """The report record of one requirement from the results so far.
+
+        ``cases`` defaults to every result of the run: other cases' judged exchanges count too.
+        """
         if requirement.id not in self.selected:
             return not_selected_record(requirement)
-        if cases is None:
-            cases = [case for case in self.results.values() if requirement.id in case.requirements]
-        return requirement_status(requirement, cases, self.expectations.get(requirement.id))
+        results = list(self.results.values()) if cases is None else cases
+        (record,) = grade([requirement], results, self.expectations, stop_reason=stop_reason)
+        return record
 
     def report(self, complete: bool, finished: bool) -> dict[str, Any]:
+        stop_reason = None
+        if not complete:
+            stop_reason = self.stop_reason or (
+                "interrupted" if finished else "the run has not finished (or was killed)"
+            )
+        results = list(self.results.values())
+        graded = grade(self.requirements, results, self.expectations, stop_reason=stop_reason)
+        records = [
+            record if requirement.id in self.selected else not_selected_record(requirement)
+            for requirement, record in zip(self.requirements, graded, strict=True)
+        ]
         by_requirement: dict[str, list[CaseResult]] = {}
-        for result in self.results.values():
+        for result in results:
             for requirement_id in result.requirements:
                 by_requirement.setdefault(requirement_id, []).append(result)
-        records = [
-            self.record_for(requirement, by_requirement.get(requirement.id, []))
-            for requirement in self.requirements
-        ]
         for record in records:
             cases = by_requirement.get(record["id"], [])
             seconds = sum(self.durations.get(case.nodeid, 0.0) for case in cases)
@@ -415,14 +429,16 @@ class RunState:
             "finished_at": _now() if finished else None,
             "complete": complete,
             "summary": summarise(
-                self.requirements, records, self.strict, self.target.vendor_version
+                self.requirements,
+                records,
+                self.strict,
+                self.target.vendor_version,
+                complete=complete,
             ),
             "requirements": records,
         }
-        if not complete:
-            report["stop_reason"] = self.stop_reason or (
-                "interrupted" if finished else "the run has not finished (or was killed)"
-            )
+        if stop_reason is not None:
+            report["stop_reason"] = stop_reason
         if finished and self.report_dir:
             leftovers = self.leftovers()
             if leftovers is not None:
@@ -588,7 +604,11 @@ def pytest_collection_modifyitems(
         unknown = [rid for rid in ids if rid not in state.known]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement(s) {unknown}")
-        if not ids or state.known[ids[0]].api not in state.target.apis:
+        if not ids:  # it would pass or fail nothing: a suite test always names what it checks
+            raise pytest.UsageError(
+                f"{item.nodeid} names no requirement: mark it @pytest.mark.requirement(ID)"
+            )
+        if state.known[ids[0]].api not in state.target.apis:
             deselected.append(item)
             continue
         version = state.target.vendor_version
@@ -626,9 +646,14 @@ def pytest_runtest_makereport(
     ids = requirement_ids(item)
     if ids:
         evidence: list[dict[str, Any]] = []
+        untested: str | None = None
         if call.excinfo is not None:
             error = call.excinfo.value
-            if hasattr(error, "evidence"):
+            if isinstance(error, Untested):
+                untested = str(error.msg)
+            elif isinstance(error, NoResponse) and error.kind == "unresponsive":
+                untested = error.message  # "not sent: the server stopped answering ..."
+            elif hasattr(error, "evidence"):
                 evidence.append(error.evidence())
             elif isinstance(error, NoResponse):
                 evidence.append({"message": f"no usable response: {error}"})
@@ -638,6 +663,7 @@ def pytest_runtest_makereport(
         properties = {
             "requirements": ids,
             "evidence": evidence,
+            "untested": untested,
             "served": item.stash.get(_SERVED_KEY, {}),
         }
         report.user_properties.append((PROPERTY_KEY, properties))
@@ -666,21 +692,26 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     state = _LOG_STATE
     result = state.results.setdefault(
-        report.nodeid, CaseResult(report.nodeid, list(properties["requirements"]), "passed")
+        report.nodeid, CaseResult(report.nodeid, list(properties["requirements"]))
     )
     state.durations[report.nodeid] = state.durations.get(report.nodeid, 0.0) + report.duration
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "failed" if report.skipped else "passed"
+    reason = ""
     if outcome == "failed":
-        result.outcome = "failed"
-        result.evidence.extend(properties["evidence"])
-        if not result.evidence:
-            result.reason = _failure_text(report)
-            result.evidence.append({"message": result.reason})
-    elif outcome == "skipped" and result.outcome != "failed" and report.when != "teardown":
-        result.outcome = "skipped"
-        result.reason = _skip_reason(report)
+        reason = _failure_text(report)
+    elif outcome == "skipped":
+        reason = _skip_reason(report)
+    result.record(
+        report.when,
+        outcome,
+        evidence=properties["evidence"],
+        reason=reason,
+        untested=properties.get("untested"),
+        weak=weak_reason(report.user_properties),
+        judged=properties.get("judged"),
+    )
     if report.when == "teardown":
         _test_finished(state, report.nodeid, properties)
 
@@ -792,8 +823,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if report is None or state is None:
         return
     summary = report["summary"]
+    weak = f" ({summary['weak_passes']} weak)" if summary.get("weak_passes") else ""
     line = (
-        f"actionconform: {summary['verdict']} - {summary['passed']} passed, "
+        f"actionconform: {summary['verdict']} - {summary['passed']} passed{weak}, "
         f"{summary['failed']} failed, {summary['expected_failures']} expected failures, "
         f"{summary['skipped']} skipped, {summary['untested']} untested"
     )

@@ -36,7 +36,8 @@ def summary_lines(report: dict[str, Any], elapsed: float, colour: bool) -> list[
     records = report["requirements"]
     not_selected = sum(1 for record in records if record.get("reason") == "not selected")
     counts = [
-        f"{summary['passed']} passed",
+        f"{summary['passed']} passed"
+        + (f" ({summary['weak_passes']} weak)" if summary.get("weak_passes") else ""),
         f"{summary['failed']} failed",
         _plural(summary["expected_failures"], "expected failure", "expected failures"),
         _plural(summary["unexpected_passes"], "unexpected pass", "unexpected passes"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,40 @@ def test_requirement_quotes_are_verbatim_in_vendor_pages() -> None:
         quote = squash(requirement.quote.replace("...", "\0").split())
         for fragment in quote.split("\0"):
             assert fragment.strip() in page, f"{requirement.id}: {fragment.strip()!r}"
+
+
+def test_every_case_promises_a_status() -> None:
+    """The case schema holds for every file (load_cases checks it) and rejects a case that
+    could pass on any answer."""
+    from conformance.suites.cases import CaseError, check_case_file
+
+    assert all(case.expect.get("status") for case in load_cases())
+    case = {"requirement": "BIGFIX-AUTH-401", "description": "d", "method": "GET", "path": "/x"}
+    for broken, message in (
+        (case, "'expect' is a required property"),
+        ({**case, "expect": {}}, "'status' is a required property"),
+        ({**case, "expect": {"content_type": "text/plain"}}, "'status' is a required property"),
+        ({**case, "expect": {"status": 200, "stauts": 1}}, "'stauts' was unexpected"),
+    ):
+        with pytest.raises(CaseError, match=f"f.toml case #1: .*{message}"):
+            check_case_file({"case": [broken]}, "f.toml")
+
+
+def test_a_suite_test_without_a_requirement_fails_the_run_at_collection(tmp_path: Path) -> None:
+    test_file = tmp_path / "test_unmarked.py"
+    test_file.write_text("def test_checks_nothing_named():\n    assert True\n", encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(test_file),
+        "-p",
+        "no:cacheprovider",
+        "--conformance-report-dir",
+        str(tmp_path / "report"),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "test_unmarked.py::test_checks_nothing_named names no requirement" in (
+        done.stdout + done.stderr
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from conformance import catalogue
 from conformance.servers import Fault, all_faults
+from tests.fault_rules import fault_problems
 from tests.helpers import assert_no_traceback, run_against
 
 FAULTS = all_faults()
@@ -51,3 +52,38 @@ def test_faults_are_listed_by_the_mock_command() -> None:
         assert result.code == 0
         listed = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
         assert listed == {fault.name for other, fault in FAULTS if other == api}
+
+
+def test_the_rules_refuse_a_crash_and_a_fault_that_silences_others() -> None:
+    """The strictness rules themselves: what does not count as catching a fault."""
+    fault = Fault("f", "R-OWN", "d", also_fails=("R-ALSO",), also_untested=("R-LOST",))
+    exchange = {"request": "GET /x", "response": {"status": 500}}
+    clean = {"R-OWN": "passed", "R-ALSO": "passed", "R-LOST": "passed", "R-OTHER": "passed"}
+
+    def report(own: dict[str, object], **others: str) -> dict[str, object]:
+        records = [{"id": "R-OWN", **own}]
+        records += [{"id": rid, "status": status, "evidence": []} for rid, status in others.items()]
+        return {"requirements": records}
+
+    caught = {"status": "failed", "evidence": [{"message": "expected 404, got 500", **exchange}]}
+    assert fault_problems(report(caught, R_OTHER="passed"), clean, fault) == [
+        "R_OTHER: None in the clean run, passed with the fault"
+    ]  # (an ID the clean run lacks is a change too)
+    fine = report(caught, **{"R-ALSO": "failed", "R-LOST": "untested", "R-OTHER": "passed"})
+    assert fault_problems(fine, clean, fault) == []
+    crash = {"status": "failed", "evidence": [{"message": "call failed: KeyError: 'ID'"}]}
+    assert fault_problems(report(crash), clean, fault)[0].startswith(
+        "R-OWN failed without evidence from the server"
+    )
+    crash_with_exchange = {
+        "status": "failed",
+        "evidence": [{"message": "call failed: TypeError", **exchange}],
+    }
+    assert fault_problems(report(crash_with_exchange), clean, fault)
+    silenced = report(caught, **{"R-OTHER": "skipped"})
+    assert fault_problems(silenced, clean, fault) == [
+        "R-OTHER: passed in the clean run, skipped with the fault"
+    ]
+    assert fault_problems(report({"status": "passed", "evidence": []}), clean, fault) == [
+        "R-OWN is passed, not failed"
+    ]

@@ -82,6 +82,10 @@ def test_mutating_run_executes_a_bounded_number_of_runs(
     result = _run(url, tmp_path / "report", "--allow-mutations")
     assert result.code == 0, result.stdout + result.stderr
     assert {result.requirement(rid)["status"] for rid in MUTATING} == {"passed"}
+    # The strong device-limit check: one run of exactly the limit, on synthetic devices.
+    limit_runs = [run for run in app.executions if run.request_uid == "actionconform-device-limit"]
+    assert len(limit_runs) == 1 and len(limit_runs[0].device_uids) == app.device_limit
+    runs = [run for run in app.executions if run not in limit_runs]
     # 2 documented examples, 1 excluded Engine, at most 5 examples for each of 3 properties.
-    assert 4 <= len(app.executions) <= 18
-    assert all(run.device_uids == list(SEEDED_DEVICE_UIDS) for run in app.executions)
+    assert 4 <= len(runs) <= 18
+    assert all(run.device_uids == list(SEEDED_DEVICE_UIDS) for run in runs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.catalogue import Requirement
 from conformance.expectations import Expectation
-from conformance.verdict import CaseResult, requirement_status, summarise
+from conformance.verdict import CaseResult, grade, requirement_status, summarise
 
 
 def _requirement(level: str = "MUST", untested: str | None = None) -> Requirement:
@@ -83,3 +83,92 @@ def test_must_failure_is_non_conformant_should_only_with_strict() -> None:
 def test_nothing_assessed_is_its_own_verdict() -> None:
     summary = summarise([_requirement()], [{"status": "skipped"}], strict=False)
     assert summary["verdict"] == "not-assessed"
+
+
+# -- issue 13: no false passes -----------------------------------------------------------------
+
+
+def _folded(*phases: tuple[str, str]) -> CaseResult:
+    case = CaseResult("node", ["BIGFIX-TEST-RULE"])
+    for when, outcome in phases:
+        case.record(when, outcome, reason=f"{when} {outcome}")
+    return case
+
+
+def test_a_case_whose_call_never_reported_is_not_passed() -> None:
+    case = _folded(("setup", "passed"))
+    assert case.outcome == "running"
+    record = requirement_status(_requirement(), [case], None, stop_reason="deadline reached")
+    assert record["status"] == "untested"
+    assert record["reason"] == "the case did not run to its end: deadline reached"
+    assert record["checks"] == 0
+
+
+def test_a_cut_case_beside_passed_ones_leaves_the_requirement_untested() -> None:
+    passed = _folded(("setup", "passed"), ("call", "passed"), ("teardown", "passed"))
+    cut = _folded(("setup", "passed"))
+    record = requirement_status(_requirement(), [passed, cut], None, stop_reason="interrupted")
+    assert record["status"] == "untested"
+    failed = _folded(("setup", "passed"), ("call", "failed"))
+    assert requirement_status(_requirement(), [failed, cut], None)["status"] == "failed"
+
+
+def test_phases_fold_into_one_outcome() -> None:
+    assert _folded(("setup", "skipped")).outcome == "skipped"
+    assert _folded(("setup", "passed"), ("call", "passed")).outcome == "passed"
+    failed_teardown = _folded(("setup", "passed"), ("call", "passed"), ("teardown", "failed"))
+    assert failed_teardown.outcome == "failed"
+    assert failed_teardown.evidence == [{"message": "teardown failed"}]
+    skipped_teardown = _folded(("setup", "passed"), ("call", "passed"), ("teardown", "skipped"))
+    assert skipped_teardown.outcome == "passed"
+
+
+def test_untested_marks_a_case_that_could_not_be_judged() -> None:
+    case = CaseResult("node", ["BIGFIX-TEST-RULE"])
+    case.record("setup", "passed")
+    case.record("call", "skipped", reason="x", untested="the action was not created; see POST")
+    record = requirement_status(_requirement(), [case, _case("passed")], None)
+    assert (record["status"], record["reason"]) == (
+        "untested",
+        "the action was not created; see POST",
+    )
+
+
+def test_a_weak_pass_says_why_and_is_counted_apart() -> None:
+    weak = CaseResult("weak", ["BIGFIX-TEST-RULE"])
+    weak.record("setup", "passed")
+    weak.record("call", "passed", weak="the probe cannot separate A from B")
+    record = requirement_status(_requirement(), [_case("passed"), weak], None)
+    assert (record["status"], record["strength"]) == ("passed", "weak")
+    assert record["evidence"] == [
+        {"message": "the probe cannot separate A from B", "strength": "weak"}
+    ]
+    strong = requirement_status(_requirement(), [_case("passed")], None)
+    assert strong["strength"] == "strong"
+    summary = summarise([_requirement(), _requirement()], [record, strong], strict=False)
+    assert (summary["passed"], summary["weak_passes"], summary["verdict"]) == (2, 1, "conformant")
+
+
+def test_an_incomplete_run_is_never_conformant() -> None:
+    passed = {"status": "passed"}
+    failed = {"status": "failed"}
+    summary = summarise([_requirement()], [passed], strict=False, complete=False)
+    assert summary["verdict"] == "not-assessed"
+    summary = summarise([_requirement()], [failed], strict=False, complete=False)
+    assert summary["verdict"] == "non-conformant"
+
+
+def test_a_judged_exchange_fails_or_holds_another_requirement() -> None:
+    other = _requirement()
+    case = CaseResult("node", ["BIGFIX-OWN-RULE"])
+    case.record("setup", "passed")
+    finding = {"message": "status 418 is not documented", "request": "GET /x"}
+    case.record("call", "passed", judged={other.id: {"passed": 2, "failed": [finding]}})
+    (record,) = grade([other], [case], {})
+    assert record["status"] == "failed"
+    assert record["evidence"] == [finding]
+    assert record["checks"] == 3  # exchanges judged, though no case of its own ran
+    held = CaseResult("node", ["BIGFIX-OWN-RULE"])
+    held.record("call", "passed", judged={other.id: {"passed": 1}})
+    (record,) = grade([other], [held], {})
+    assert (record["status"], record["strength"]) == ("passed", "strong")

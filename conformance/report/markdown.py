@@ -24,6 +24,15 @@ def _target(target: dict[str, Any]) -> str:
     return f"`{target['base_url']}`"
 
 
+def _passed(summary: dict[str, Any]) -> str:
+    weak = summary.get("weak_passes", 0)
+    return f"{summary['passed']} ({weak} weak)" if weak else str(summary["passed"])
+
+
+def _status(record: dict[str, Any]) -> str:
+    return "passed (weak)" if record.get("strength") == "weak" else str(record["status"])
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     summary = report["summary"]
     lines = [
@@ -38,11 +47,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += [
         "| passed | failed | expected failures | unexpected passes | skipped | untested |",
         "|---|---|---|---|---|---|",
-        f"| {summary['passed']} | {summary['failed']} | {summary['expected_failures']} | "
+        f"| {_passed(summary)} | {summary['failed']} | {summary['expected_failures']} | "
         f"{summary['unexpected_passes']} | {summary['skipped']} | {summary['untested']} |",
         "",
     ]
-    notable = [r for r in report["requirements"] if r["status"] not in ("passed",)]
+    notable = [
+        r for r in report["requirements"] if r["status"] != "passed" or r.get("strength") == "weak"
+    ]
     reasons = {(record["status"], str(record.get("reason", ""))) for record in notable}
     if notable and len(notable) == len(report["requirements"]) and len(reasons) == 1:
         # Nothing ran (exit 3): one line, not a row per requirement with the same reason.
@@ -59,7 +70,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                 detail = record["evidence"][0].get("message", "")
             lines.append(
                 f"| {_ICONS.get(record['status'], '')} | `{record['id']}` | {record['level']} | "
-                f"`{_cell(record['operation'])}` | {record['status']} | {_cell(detail)} |"
+                f"`{_cell(record['operation'])}` | {_status(record)} | {_cell(detail)} |"
             )
     else:
         lines.append("Every requirement passed.")

@@ -39,16 +39,20 @@ class Fault:
     requirement: str
     description: str
     also_fails: tuple[str, ...] = ()
+    # Requirements the fault leaves with nothing to judge (untested or skipped): e.g. a list
+    # without usable IDs leaves the checks of one action without an action. Reason in a comment.
+    also_untested: tuple[str, ...] = ()
 
 
-_FAULT_KEYS = {"name", "requirement", "description", "also_fails"}
+_FAULT_KEYS = {"name", "requirement", "description", "also_fails", "also_untested"}
 
 
 def load_faults(path: Path) -> dict[str, Fault]:
     """A ``FAULTS`` table from a TOML file of ``[[fault]]`` records, by name.
 
     Keys: ``name``, ``requirement``, ``description`` and optional ``also_fails`` (requirements
-    the fault also breaks, with the reason in a comment). Unknown keys and duplicates are errors.
+    the fault also breaks) and ``also_untested`` (requirements it leaves with nothing to judge),
+    each with the reason in a comment. Unknown keys and duplicates are errors.
     """
     with path.open("rb") as handle:
         records = tomllib.load(handle).get("fault", [])
@@ -62,6 +66,7 @@ def load_faults(path: Path) -> dict[str, Fault]:
             str(record["requirement"]),
             str(record["description"]),
             tuple(str(other) for other in record.get("also_fails", ())),
+            tuple(str(other) for other in record.get("also_untested", ())),
         )
         if fault.name in faults:
             raise ValueError(f"{where}: duplicate fault {fault.name!r}")

@@ -142,6 +142,11 @@ FAULTS: dict[str, Fault] = {
             "a run without devices goes ahead",
         ),
         Fault(
+            "empty-engines-all",
+            "NEXTHINK-ERR-NO-ENGINES-TO-TARGET",
+            "an empty engineDatabaseUids runs on every connected Engine",
+        ),
+        Fault(
             "no-device-limit",
             "NEXTHINK-ERR-TOO-MANY-DEVICES",
             "any number of devices is accepted",
@@ -379,6 +384,8 @@ class NexthinkApp(ReferenceApp):
         if unknown_params and self.faulty("reject-unknown-params"):
             raise RunError("INVALID_REQUEST_CONTENT", f"unknown parameter {unknown_params[0]}")
         engines: list[str] | None = document.get("engineDatabaseUids")
+        if engines == [] and self.faulty("empty-engines-all"):
+            engines = None
         if engines == [] or (engines is None and not self.engines):
             raise RunError("NO_ENGINES_TO_TARGET")
         timeout = document.get("timeoutSeconds") or DEFAULT_TIMEOUT_SECONDS

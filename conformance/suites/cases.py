@@ -1,17 +1,22 @@
 """Documented exchanges as data: ``conformance/suites/<api>/cases.toml``.
 
 A case is a request (method, path with ``{placeholders}``, optional body, which credentials)
-and what the docs promise about the answer. Unknown keys are errors, so a typo cannot pass.
+and what the docs promise about the answer, always including the status. Each file is checked
+against ``cases.schema.json`` when it is loaded: unknown keys and a case without an expected
+status are errors, so neither a typo nor a forgotten promise can pass on any answer.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 from conformance.catalogue import load_all
 from conformance.paths import SUITES_DIR
@@ -39,6 +44,7 @@ EXPECT_KEYS = {
     "body",
 }
 AUTH_MODES = ("default", "none", "wrong")
+SCHEMA_FILE = SUITES_DIR / "cases.schema.json"
 
 
 class CaseError(ValueError):
@@ -106,12 +112,33 @@ def _parse(api_dir: Path, index: int, record: dict[str, Any]) -> Case:
 
 
 @cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def check_case_file(document: dict[str, Any], name: str) -> None:
+    """Raise ``CaseError`` naming the first case of ``document`` that breaks the case schema."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    if error is None:
+        return
+    where = name
+    if len(error.absolute_path) >= 2 and error.absolute_path[0] == "case":
+        where = f"{name} case #{int(error.absolute_path[1]) + 1}"
+    raise CaseError(f"{where}: {error.message}")
+
+
+@cache
 def load_cases() -> tuple[Case, ...]:
     """Every case of every API folder, checked; duplicate IDs are an error."""
     cases: list[Case] = []
     for file in sorted(SUITES_DIR.glob("*/cases.toml")):
         with file.open("rb") as handle:
-            records = tomllib.load(handle).get("case", [])
+            document = tomllib.load(handle)
+        check_case_file(document, f"{file.parent.name}/cases.toml")
+        records = document.get("case", [])
         cases.extend(_parse(file.parent, index, record) for index, record in enumerate(records, 1))
     seen: set[str] = set()
     for case in cases:

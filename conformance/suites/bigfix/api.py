@@ -1,6 +1,6 @@
 """HCL BigFix REST API actions, as the registry knows it (``conformance/registry.py``)."""
 
-from conformance.config_keys import INTEGER, INTEGERS
+from conformance.config_keys import INTEGER, INTEGERS, STRING
 from conformance.registry import ApiProfile
 
 API = ApiProfile(
@@ -10,6 +10,11 @@ API = ApiProfile(
     spec="bigfix-actions.yaml",
     auth="basic",
     probe="/api/login",
-    fixture_keys={"computer_ids": INTEGERS, "missing_action_id": INTEGER},
+    fixture_keys={
+        "computer_ids": INTEGERS,
+        "missing_action_id": INTEGER,
+        "fixlet_site": STRING,
+        "fixlet_id": INTEGER,
+    },
     server="conformance.servers.bigfix:BigFixApp",
 )

@@ -12,6 +12,7 @@ from conformance import checks
 from conformance.auth import wrong_authorization_for
 from conformance.http import ApiClient
 from conformance.ledger import Ledger
+from conformance.outcomes import untested
 from conformance.suites.bigfix.actions import delete_action, post_action
 from conformance.suites.bigfix.bodies import SafeTargets, single_action
 from conformance.target import Target
@@ -24,7 +25,7 @@ requirement = pytest.mark.requirement
 def test_challenge_names_the_bigfix_realm(bigfix: ApiClient, path: str) -> None:
     response = bigfix.request("GET", path, authorization=None)
     if response.status != 401:
-        pytest.skip(f"no 401 to inspect ({response.status}); see BIGFIX-AUTH-401")
+        untested(f"no 401 to inspect ({response.status}); see BIGFIX-AUTH-401")
     checks.expect_header_matches(
         response, "WWW-Authenticate", r'^\s*Basic\s+realm="BigFix Server"\s*$'
     )

@@ -11,6 +11,7 @@ import pytest
 from conformance import checks
 from conformance.http import ApiClient
 from conformance.ledger import Ledger
+from conformance.outcomes import untested
 from conformance.suites.bigfix.actions import Posted, create_action, delete_action, status_of
 from conformance.suites.bigfix.bodies import SafeTargets, single_action
 
@@ -25,7 +26,7 @@ def _create(bigfix: ApiClient, ledger: Ledger, safe_targets: SafeTargets, step: 
 def _stop(bigfix: ApiClient, posted: Posted) -> None:
     response = bigfix.request("POST", f"{posted.path}/stop")
     if not 200 <= response.status < 300:
-        pytest.skip(f"stop answered {response.status}; see BIGFIX-STOP-POST-200")
+        untested(f"stop answered {response.status}; see BIGFIX-STOP-POST-200")
 
 
 @requirement("BIGFIX-STATUS-GET-OPEN")
@@ -83,7 +84,7 @@ def test_deleted_action_is_gone(
     deleted = delete_action(bigfix, ledger, posted)
     assert deleted is not None
     if not 200 <= deleted.status < 300:
-        pytest.skip(f"DELETE answered {deleted.status}; see BIGFIX-ACTION-DELETE-OK")
+        untested(f"DELETE answered {deleted.status}; see BIGFIX-ACTION-DELETE-OK")
     response = bigfix.request("GET", posted.path)
     checks.expect_status(response, 404)
     listed = bigfix.request("GET", "/api/actions")

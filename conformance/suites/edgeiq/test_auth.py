@@ -9,6 +9,7 @@ import pytest
 from conformance import checks
 from conformance.auth import wrong_authorization_for
 from conformance.http import ApiClient, Response
+from conformance.outcomes import untested
 from conformance.suites.context import Context
 from conformance.suites.edgeiq.bodies import JSON_HEADERS, PROBE_TAG, encode
 from conformance.suites.edgeiq.exchanges import actions_path, bulk_response_path
@@ -46,7 +47,7 @@ def test_401_body_says_not_authorized(
     token = None if credentials == "no token" else wrong_authorization_for("edgeiq", target)
     response = REQUESTS[operation](edgeiq, edgeiq_context, token)
     if response.status != 401:
-        pytest.skip(f"answered {response.status}, not 401 (EDGEIQ-AUTH-401 judges the status)")
+        untested(f"answered {response.status}, not 401 (EDGEIQ-AUTH-401 judges the status)")
     text = checks.expect_utf8(response)
     checks.expect(
         "not authorized" in text.lower(),

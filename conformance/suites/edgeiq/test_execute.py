@@ -12,6 +12,7 @@ import pytest
 
 from conformance import checks
 from conformance.http import ApiClient, Response
+from conformance.outcomes import untested
 from conformance.suites.edgeiq.bodies import (
     JSON_HEADERS,
     VALID_BODIES,
@@ -36,7 +37,7 @@ def test_accepted_action_names_its_bulk_response(execute: Callable[[str], Respon
     # add_tags: the most harmless action, and the one the bulk response test follows.
     response = execute("add_tags")
     if not 200 <= response.status < 300:
-        pytest.skip(f"add_tags answered {response.status} (EDGEIQ-...-ACCEPTED judges it)")
+        untested(f"add_tags answered {response.status} (EDGEIQ-...-ACCEPTED judges it)")
     checks.expect_json_valid(response, ACCEPTED_SCHEMA)
 
 

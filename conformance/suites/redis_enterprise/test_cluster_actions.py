@@ -11,6 +11,7 @@ from hypothesis import given
 
 from conformance import checks
 from conformance.http import ApiClient
+from conformance.outcomes import untested
 from conformance.profiles import search
 from conformance.suites.redis_enterprise import schemas
 from conformance.suites.redis_enterprise.cluster import ClusterAction
@@ -73,7 +74,7 @@ def test_cluster_action_names_what_was_asked(redis: ApiClient, cluster: ClusterA
     try:
         got = response.json().get("name")
     except (ValueError, AttributeError):
-        pytest.skip("the status is not a JSON object (REDIS-CLUSTER-ACTION-GET-SCHEMA)")
+        untested("the status is not a JSON object (REDIS-CLUSTER-ACTION-GET-SCHEMA)")
     checks.expect(got == name, f"asked for {name!r}, the status names {got!r}", response)
 
 

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.http import ApiClient, Response
+from conformance.outcomes import untested
 from conformance.profiles import search
 from conformance.suites.redis_enterprise import schemas
 from conformance.suites.redis_enterprise.context import action_list, listed_cluster_actions
@@ -74,4 +75,4 @@ def test_error_bodies_are_the_documented_envelope(redis: ApiClient, provocation:
 
     error_body_is_envelope()
     if not errors:
-        pytest.skip(f"{provocation}: the server answered no error (judged elsewhere)")
+        untested(f"{provocation}: the server answered no error (judged elsewhere)")
