@@ -118,6 +118,8 @@ class Exchange:
     request_size: int = 0
     curl_auth: list[str] = field(default_factory=list)
     curl_tls: list[str] = field(default_factory=list)
+    curl_network: list[str] = field(default_factory=list)  # proxy, client certificate
+    curl_header_variables: dict[str, str] = field(default_factory=dict)  # header -> VAR
     started: float = 0.0  # time.time() when the request was sent
 
     @property
@@ -143,13 +145,17 @@ class Exchange:
     def curl(self) -> str:
         """A curl command that sends this request again, secrets as shell variables."""
         parts = [shlex.quote(part) for part in ("curl", "-sS", "-i", "-X", self.method)]
-        parts += self.curl_tls
+        parts += self.curl_tls + self.curl_network
         for name, value in self.request_headers.items():
             lowered = name.lower()
             if lowered in {"user-agent", "accept-encoding", "connection", "content-length"}:
                 continue
             if lowered == "authorization" and value == REDACTED:
                 parts += self.curl_auth  # the client's own credentials, by variable
+                continue
+            variable = self.curl_header_variables.get(lowered)
+            if variable and value == REDACTED:  # --header-env: the value by its variable
+                parts += ["-H", f'"{_double_quoted(name)}: ${variable}"']
                 continue
             parts += ["-H", shlex.quote(f"{name}: {value}")]
         comment = ""
@@ -274,6 +280,8 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.network = network or Network()
         self.extra_headers = self.network.header_values()
+        self.curl_network = self.network.curl_args()
+        self.curl_header_variables = self.network.curl_header_variables()
         # curl arguments standing for ``authorization`` (shell variables, never the secret)
         self.curl_auth = list(curl_auth or [])
         self.recorder = recorder  # sees every exchange on the wire (the HAR file)
@@ -348,6 +356,8 @@ class ApiClient:
             request_size=len(data or b""),
             curl_auth=self._curl_auth(auth),
             curl_tls=_curl_tls(self.verify),
+            curl_network=self.curl_network,
+            curl_header_variables=self.curl_header_variables,
         )
         self.last_exchange = exchange
         stop = self.breaker.reason

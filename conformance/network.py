@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ RESERVED_HEADERS = {
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field name
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 PROXY_SCHEMES = ("http", "https")
+PROXY_PASSWORD_VARIABLE = "PROXY_PASSWORD"  # what a reproducer reads the proxy password from
+
+
+def _double_quoted(text: str) -> str:
+    return re.sub(r'([\\"$`])', r"\\\1", text)
 
 
 def check_header_name(name: str, where: str) -> str:
@@ -170,6 +176,31 @@ class Network:
     def proxy_has_credentials(self) -> bool:
         urls = [self.proxy] + (list(getproxies().values()) if self.trust_env else [])
         return any(urlsplit(url or "").username for url in urls)
+
+    def curl_args(self) -> list[str]:
+        """curl's spelling of this network, quoted for a POSIX shell: the proxy (its password
+        left to ``$PROXY_PASSWORD``), ``--noproxy '*'`` when the run ignored proxies the
+        environment sets, the client certificate and key files."""
+        args: list[str] = []
+        if self.proxy:
+            parts = urlsplit(self.proxy)
+            port = f":{parts.port}" if parts.port else ""
+            args += ["--proxy", shlex.quote(f"{parts.scheme}://{parts.hostname}{port}")]
+            if parts.username:
+                user = _double_quoted(unquote(parts.username))
+                password = f":${PROXY_PASSWORD_VARIABLE}" if parts.password else ""
+                args += ["--proxy-user", f'"{user}{password}"']
+        elif not self.trust_env and getproxies():
+            args += ["--noproxy", shlex.quote("*")]
+        if self.client_cert:
+            args += ["--cert", shlex.quote(self.client_cert)]
+        if self.client_key:
+            args += ["--key", shlex.quote(self.client_key)]
+        return args
+
+    def curl_header_variables(self) -> dict[str, str]:
+        """Lower-cased header name -> the environment variable holding its (secret) value."""
+        return {name.lower(): variable for name, variable in self.header_env}
 
     def is_secret(self, name: str) -> bool:
         return any(name.lower() == secret.lower() for secret, _ in self.header_env)

@@ -5,6 +5,7 @@ the environment with --trust-env), mutual TLS; secrets given this way never reac
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ CREDENTIALS = ("--user", "conformance", "--password-env", PASSWORD_ENV)
 SUBSET = ("--include", "BIGFIX-ACTION-GET-404", "--include", "BIGFIX-AUTH-401")
 SECRET = "gw-Secret-7f3a9c"  # an API gateway key, given by --header-env
 PROXY_PASSWORD = "pr0xy-Pa55:word"
+PASSWORD = "bigfix-Pa55-4e1"
 
 
 class HeaderRecorder:
@@ -332,3 +334,70 @@ def test_mock_requires_and_writes_a_client_certificate(tmp_path: Path) -> None:
         mock.send_signal(signal.SIGINT)
         mock.communicate(timeout=30)
     assert mock.returncode == 0
+
+
+def test_the_reproducer_goes_the_same_way_proxy_certificate_and_header_by_variable(
+    tmp_path: Path,
+) -> None:
+    files = make_certificate(tmp_path / "tls", client=True)
+    assert files.client_cert is not None and files.client_key is not None
+    # A password unlike the user name, so that the user name stays readable in the command.
+    app = app_class("bigfix")("action-404-body", password=PASSWORD)
+    recorder = HeaderRecorder(app)
+    mutual = files.server_context(require_client_cert=True)
+    with (
+        ReferenceServer(app, tls=mutual) as server,
+        LoopbackProxy(credentials=("qa", PROXY_PASSWORD)) as proxy,
+    ):
+        result = _run(
+            server.url,
+            tmp_path,
+            "--ca-bundle", str(files.ca_cert),
+            "--client-cert", str(files.client_cert),
+            "--client-key", str(files.client_key),
+            "--proxy", proxy.url("qa:pr0xy-Pa55%3Aword"),
+            "--header-env", "X-Api-Key=GATEWAY_KEY",
+            env={"GATEWAY_KEY": SECRET, PASSWORD_ENV: PASSWORD},
+        )  # fmt: skip
+        assert result.code == 1, result.stdout + result.stderr
+        item = result.requirement("BIGFIX-ACTION-GET-404")["evidence"][0]
+        command = item["reproduce"]
+        assert '--proxy-user "qa:$PROXY_PASSWORD"' in command
+        assert f"--cert {files.client_cert}" in command and f"--key {files.client_key}" in command
+        assert '-H "X-Api-Key: $GATEWAY_KEY"' in command
+        assert SECRET not in command and PROXY_PASSWORD not in command
+        seen = len(recorder.seen)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PROXY_PASSWORD": PROXY_PASSWORD,
+            "GATEWAY_KEY": SECRET,
+            PASSWORD_ENV: PASSWORD,
+        }
+        replay = subprocess.run(
+            ["bash", "-c", command], capture_output=True, text=True, timeout=60, env=env
+        )
+    assert replay.returncode == 0, replay.stderr
+    # curl -i shows the proxy's CONNECT answer first, then the server's: the failing one.
+    statuses = re.findall(r"^HTTP/[\d.]+ (\d{3})", replay.stdout, re.MULTILINE)
+    assert statuses[-1] == str(item["response"]["status"]) == "404"
+    assert item["response"]["body_excerpt"] and item["response"]["body_excerpt"] in replay.stdout
+    assert len(recorder.seen) == seen + 1 and recorder.seen[-1]["x-api-key"] == SECRET
+    assert proxy.passed[-1].method == "CONNECT"
+    assert proxy.passed[-1].proxy_authorization == proxy.expected
+
+
+def test_the_reproducer_ignores_environment_proxies_when_the_run_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conformance.network import Network
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert Network().curl_args() == ["--noproxy", "'*'"]
+    assert Network(trust_env=True).curl_args() == []  # curl reads the same variables
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
+    assert Network().curl_args() == []
