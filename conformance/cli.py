@@ -403,7 +403,9 @@ def command_run(options: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     rate_limiter = RateLimiter(target.max_rps) if target.max_rps else None
-    preflight_or_report(target, report_dir, rate_limiter=rate_limiter)
+    preflight_or_report(
+        target, report_dir, rate_limiter=rate_limiter, selection=selection, events=options.events
+    )
 
     import pytest
 

@@ -69,3 +69,28 @@ class EventWriter:
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.stream.close()
+
+
+def write_ended_run(path: str | Path, report: dict[str, Any], report_dir: str) -> None:
+    """The events of a run that ended before its tests (exit 3): started, every requirement
+    as the report has it, finished."""
+    per_api: dict[str, int] = {api: 0 for api in report.get("apis", [])}
+    for record in report["requirements"]:
+        if record.get("reason") != "not selected":
+            per_api[record["api"]] = per_api.get(record["api"], 0) + 1
+    writer = EventWriter(open_events(path))
+    try:
+        run = {
+            "tool_version": report.get("tool_version"),
+            "target": report.get("target", {}).get("base_url"),
+            "apis": report.get("apis", []),
+            "selection": report.get("selection"),
+            "requirements": per_api,
+            "total": sum(per_api.values()),
+        }
+        writer.pytest_actionconform_run_started(run)
+        for record in report["requirements"]:
+            writer.pytest_actionconform_requirement_finished(record)
+        writer.pytest_actionconform_run_finished(report, report_dir)
+    finally:
+        writer.stream.close()

@@ -539,7 +539,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
         try:
             if state.report_dir:
-                preflight_or_report(state.target, state.report_dir, rate_limiter=state.rate_limiter)
+                preflight_or_report(
+                    state.target,
+                    state.report_dir,
+                    rate_limiter=state.rate_limiter,
+                    selection=state.selection,
+                    events=events_file,
+                )
             else:
                 preflight(state.target, rate_limiter=state.rate_limiter)
         except ConformanceError as exc:

@@ -15,6 +15,7 @@ from conformance.auth import authorization_for, curl_auth_for
 from conformance.errors import UnreachableError
 from conformance.http import ApiClient, Exchange, NoResponse, RateLimiter
 from conformance.redact import Redactor
+from conformance.selection import Selection
 from conformance.target import Target
 
 TLS_HINT = "(use --ca-bundle FILE to trust its CA, or --insecure to skip verification)"
@@ -75,9 +76,15 @@ def _line(target: Target, exc: NoResponse) -> str:
 
 
 def preflight_or_report(
-    target: Target, report_dir: str | Path, *, rate_limiter: RateLimiter | None = None
+    target: Target,
+    report_dir: str | Path,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    selection: Selection | None = None,
+    events: str | None = None,
 ) -> None:
-    """``preflight``; if nothing can be assessed, write the not-assessed report, then raise.
+    """``preflight``; if nothing can be assessed, write the not-assessed report (and the
+    ``--events`` lines of a run that ended at once), then raise.
 
     A CI step that uploads junit.xml or the report directory finds them after an exit 3 too.
     """
@@ -94,8 +101,12 @@ def preflight_or_report(
     try:
         preflight(target, rate_limiter=rate_limiter, recorder=recorder.record)
     except UnreachableError as exc:
-        report = not_assessed_report(target, str(exc), started_at)
+        report = not_assessed_report(target, str(exc), started_at, selection)
         redactor = target.redactor()
         write_report_dir(directory, redactor.tree(report), Redactor())
+        if events:
+            from conformance.events import write_ended_run
+
+            write_ended_run(events, redactor.tree(report), str(directory))
         print(f"report: {directory / 'report.html'}", flush=True)
         raise

@@ -104,3 +104,29 @@ def test_an_events_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) 
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     assert main(["run", "--api", "bigfix", "--events", str(blocker / "events.jsonl")]) == 2
+
+
+def test_a_run_that_cannot_assess_still_writes_its_events_and_honours_the_selection(
+    tmp_path: Path,
+) -> None:
+    from tests.helpers import run_cli
+
+    events_file = tmp_path / "events.jsonl"
+    result = run_cli(
+        "run", "--api", "bigfix", "--base-url", "http://127.0.0.1:9", "--include", HELD,
+        "--events", str(events_file), report_dir=tmp_path / "report",
+    )  # fmt: skip
+    assert result.code == 3, result.stdout + result.stderr
+    events = _events(events_file)
+    assert [e["event"] for e in (events[0], events[-1])] == ["run-started", "run-finished"]
+    assert events[0]["total"] == 1
+    finished = {e["id"]: e for e in events if e["event"] == "requirement-finished"}
+    assert finished[HELD]["status"] == "untested"
+    assert finished[HELD]["reason"].startswith("not assessed: cannot reach")
+    others = [e for rid, e in finished.items() if rid != HELD]
+    assert others and all((e["status"], e["reason"]) == ("skipped", "not selected") for e in others)
+    assert events[-1]["summary"]["verdict"] == "not-assessed"
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert {e["id"]: e["status"] for e in finished.values()} == {
+        r["id"]: r["status"] for r in report["requirements"]
+    }

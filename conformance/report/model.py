@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance import __version__, catalogue
+from conformance.selection import Selection, not_selected_record
 from conformance.target import Target
 from conformance.verdict import summarise
 
@@ -30,12 +31,19 @@ def target_record(target: Target) -> dict[str, Any]:
     return record
 
 
-def not_assessed_report(target: Target, reason: str, started_at: str) -> dict[str, Any]:
-    """The report of a run that could assess nothing (exit 3): every requirement untested,
-    verdict ``not-assessed``, ``complete`` false and ``stop_reason`` saying why."""
+def not_assessed_report(
+    target: Target, reason: str, started_at: str, selection: Selection | None = None
+) -> dict[str, Any]:
+    """The report of a run that could assess nothing (exit 3): every selected requirement
+    untested (the others skipped, not selected), verdict ``not-assessed``, ``complete`` false
+    and ``stop_reason`` saying why."""
     requirements = catalogue.for_apis(target.apis)
+    selection = selection or Selection()
     records = []
     for requirement in requirements:
+        if not selection.selects(requirement):
+            records.append(not_selected_record(requirement))
+            continue
         record: dict[str, Any] = requirement.as_dict()
         record.update(
             status="untested",
@@ -50,6 +58,7 @@ def not_assessed_report(target: Target, reason: str, started_at: str) -> dict[st
         "tool_version": __version__,
         "target": target_record(target),
         "apis": target.apis,
+        "selection": selection.as_dict(),
         "started_at": started_at,
         "finished_at": now(),
         "complete": False,
