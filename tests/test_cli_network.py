@@ -126,8 +126,11 @@ def test_a_failing_check_shows_plain_headers_and_redacts_env_ones(
     assert result.code == 1, result.stdout + result.stderr
     record = result.requirement("BIGFIX-ACTION-GET-404")
     assert record["status"] == "failed"
-    reproduce = record["evidence"][0]["reproduce"]
-    assert "X-Tenant: acme" in reproduce and "X-Api-Key: [redacted]" in reproduce
+    evidence = record["evidence"][0]
+    assert evidence["request_headers"]["X-Tenant"] == "acme"
+    assert evidence["request_headers"]["X-Api-Key"] == "[redacted]"
+    reproduce = evidence["reproduce"]
+    assert "'X-Tenant: acme'" in reproduce and '"X-Api-Key: $GATEWAY_KEY"' in reproduce
     assert SECRET not in _written(result)
 
 
