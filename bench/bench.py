@@ -1,6 +1,6 @@
 """Time what CI jobs wait on: `conformance run` against the bundled servers, and XML validation.
 
-Run: ``.venv/bin/python bench/bench.py [--repeat 3]``. Prints a Markdown table (the README quotes
+Run: ``.venv/bin/python -m bench.bench [--repeat 3] [--skip-ratios]``. Prints a Markdown table (the README quotes
 it) and writes it to ``bench/results.md``. Timings are wall-clock medians on this machine; they are
 measurements, never assertions.
 """
@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.ratios import ratio_rows
 from conformance import registry
 
 HERE = Path(__file__).resolve().parent
@@ -37,34 +38,12 @@ def _time_run(*args: str, repeat: int) -> tuple[float, int]:
     return statistics.median(samples), code
 
 
-def _time_status_validation(computers: int) -> tuple[float, int]:
-    from conformance import checks, xmlsafe
-
-    rows = "".join(
-        f'<Computer ID="{index}" Name="host{index}"><Status>The action completed.</Status>'
-        f'<State IsError="0">3</State><ApplyCount>1</ApplyCount><RetryCount>0</RetryCount>'
-        f"<LineNumber>1</LineNumber></Computer>"
-        for index in range(computers)
-    )
-    document = (
-        '<?xml version="1.0" encoding="UTF-8"?><BESAPI xmlns:xsi="http://www.w3.org/2001/'
-        'XMLSchema-instance" xsi:noNamespaceSchemaLocation="BESAPI.xsd"><ActionResults '
-        'Resource="http://h:52311/api/action/1/status"><ActionID>1</ActionID><Status>Open'
-        f"</Status>{rows}</ActionResults></BESAPI>"
-    ).encode()
-    schema = checks.xml_schema("bigfix/BESAPI.xsd")
-    started = time.perf_counter()
-    root = xmlsafe.parse(document)
-    errors = list(schema.iter_errors(root))
-    elapsed = time.perf_counter() - started
-    assert not errors, errors[0]
-    return elapsed, len(document)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-ratios", action="store_true", help="only the run times")
     options = parser.parse_args()
+    ratios = [] if options.skip_ratios else ["## Ratios (issue 12)", "", *ratio_rows(), ""]
     rows = [
         "| measurement | median wall time | exit |",
         "|---|---|---|",
@@ -78,17 +57,11 @@ def main() -> int:
     for label, args in cases:
         seconds, code = _time_run(*args, repeat=options.repeat)
         rows.append(f"| `conformance run` {label} | {seconds:.2f} s | {code} |")
-    for computers in (10_000, 100_000):
-        seconds, size = _time_status_validation(computers)
-        rows.append(
-            f"| parse + XSD-validate a {computers}-computer status ({size / 1e6:.1f} MB) "
-            f"| {seconds:.2f} s | - |"
-        )
     header = (
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
         f"Python {platform.python_version()}, {options.repeat} repeats (median).\n\n"
     )
-    table = header + "\n".join(rows) + "\n"
+    table = header + "\n".join([*ratios, "## Run times", "", *rows]) + "\n"
     (HERE / "results.md").write_text(table, encoding="utf-8")
     print(table)
     return 0

@@ -252,6 +252,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --tls: require a client certificate (mutual TLS) and write one it accepts, "
         "with its key, to FILE",
     )
+    mock.add_argument(
+        "--computers",
+        type=int,
+        metavar="N",
+        help="seed the action whose status shows computers with N of them (BigFix; benchmarks)",
+    )
 
     cleanup = commands.add_parser(
         "cleanup",
@@ -506,10 +512,17 @@ def command_mock(options: argparse.Namespace) -> int:
         raise UsageError("--cert-out needs --tls")
     if options.client_cert_out and not options.tls:
         raise UsageError("--client-cert-out needs --tls")
+    seed: dict[str, int] = {}
+    if options.computers is not None:
+        if "computers" not in app.SEED_OPTIONS:
+            raise UsageError(f"the bundled {options.api} server does not take --computers")
+        if options.computers < 1:
+            raise UsageError("--computers must be at least 1")
+        seed["computers"] = options.computers
     context, ca_file = _mock_tls(options) if options.tls else (None, None)
     try:
         instance = app(
-            options.fault, variant=options.variant, vendor_version=options.vendor_version
+            options.fault, variant=options.variant, vendor_version=options.vendor_version, **seed
         )
         server = ReferenceServer(instance, options.host, options.port, tls=context)
     except OSError as exc:

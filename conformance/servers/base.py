@@ -179,6 +179,8 @@ class ReferenceApp:
     VARIANTS: ClassVar[dict[str, Variant]] = {}  # this API's own; see variants()
     VERSIONS: ClassVar[tuple[str, ...]] = ()  # vendor versions it can play, oldest first
     BASE_PATH: ClassVar[str] = ""  # the documented base path routes are relative to, e.g. /api/v1
+    # Seed options this app takes as keyword arguments (``conformance mock API --computers N``).
+    SEED_OPTIONS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

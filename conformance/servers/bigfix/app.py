@@ -40,6 +40,7 @@ from conformance.servers.bigfix.state import (
     StoredAction,
     bes_schema,
     downloads_of,
+    seed_computers,
     seeded_actions,
     stored_document,
     target_list_size,
@@ -58,11 +59,16 @@ class BigFixApp(ReferenceApp):
     API = "bigfix"
     HISTORY = ("created",)  # every accepted POST body, kept for the suite's own tests
     FAULTS = load_faults(Path(__file__).with_name("faults.toml"))
+    SEED_OPTIONS = ("computers",)
 
-    def __init__(self, fault: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, fault: str | None = None, *, computers: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(fault, **kwargs)
         self.created: list[bytes] = []  # every accepted POST body, for the suite's own tests
         self.actions: dict[int, StoredAction] = seeded_actions()
+        if computers is not None:
+            seed_computers(self.actions, computers)
         self.next_id = max(self.actions) + 1
 
     # -- plumbing ------------------------------------------------------------------------
@@ -284,23 +290,26 @@ class BigFixApp(ReferenceApp):
             return found
         action = found
         shown_id = action.id + 1 if self.faulty("status-wrong-actionid") else action.id
-        computers = "".join(
-            computer_xml(computer, state=not self.faulty("status-no-state"))
-            for computer in action.computers
-        )
+        with_state = not self.faulty("status-no-state")
+        computers = action.rendered_computers.get(with_state)
+        if computers is None:
+            computers = "".join(computer_xml(c, state=with_state) for c in action.computers)
+            action.rendered_computers[with_state] = computers
         resource = quoteattr(f"{request.origin}/api/action/{shown_id}/status")
-        element = etree.fromstring(
+        results = (
             f"<ActionResults Resource={resource}>"
             f"<ActionID>{shown_id}</ActionID><Status>{action.status}</Status>"
             f"<DateIssued>{http_date(action.issued)}</DateIssued>{computers}</ActionResults>"
         )
+        content_type = "text/html" if self.faulty("status-html") else XML
+        if request.arg("fields") is None:  # nothing to filter: no tree to build
+            return Reply(200, f"{BESAPI_OPEN}{results}\n</BESAPI>\n", content_type)
         try:
-            element = self.filtered(request, element, "status-fields-ignored")
+            element = self.filtered(request, etree.fromstring(results), "status-fields-ignored")
         except FieldsError as exc:
             return plain(400, f"Invalid fields parameter: {exc}")
         root = etree.Element("BESAPI")
         root.append(element)
-        content_type = "text/html" if self.faulty("status-html") else XML
         return Reply(200, besapi(root), content_type)
 
     @route("POST", ACTION + r"/stop")

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -97,20 +99,23 @@ class FieldsFilter:
     ignore_children: bool = False
     drop_lists: bool = False
 
-    def same(self, spec: str, tag: str) -> bool:
-        return spec.lower() == tag.lower() if self.case_insensitive else spec == tag
-
     def keep(self, element: etree._Element, specs: tuple[FieldSpec, ...]) -> etree._Element:
         """A copy of ``element`` (attributes kept) holding only the children ``specs`` select."""
         copy = etree.Element(element.tag, dict(element.attrib))
         copy.text = element.text if len(element) == 0 else None
+        by_name: dict[str, list[FieldSpec]] = {}
+        for spec in specs:
+            by_name.setdefault(self.key(spec.name), []).append(spec)
         for child in element:
             if not isinstance(child.tag, str):
                 continue
-            kept = self.select(child, [spec for spec in specs if self.same(spec.name, child.tag)])
+            kept = self.select(child, by_name.get(self.key(child.tag), []))
             if kept is not None:
                 copy.append(kept)
         return copy
+
+    def key(self, name: str) -> str:
+        return name.lower() if self.case_insensitive else name
 
     def select(self, element: etree._Element, specs: list[FieldSpec]) -> etree._Element | None:
         if not specs:
@@ -124,12 +129,23 @@ class FieldsFilter:
             applicable = [spec for spec in specs if _attributes_match(element, spec)]
         if self.drop_lists and len(element):
             return None
-        lists = [spec.children for spec in applicable if spec.children is not None]
-        if not lists or self.ignore_children:
+        merged = _merged_children(tuple(applicable))
+        if merged is None or self.ignore_children:
             return deep_copy(element)
-        common = [spec for spec in lists[0] if all(_named(spec.name, other) for other in lists)]
-        merged = tuple(spec for children in lists for spec in children if _named(spec.name, common))
         return self.keep(element, merged)
+
+
+@lru_cache(maxsize=256)
+def _merged_children(applicable: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...] | None:
+    """The child list the specs matching one element combine to (None: keep every child).
+
+    The same for every element the same specs match, so computed once per filter.
+    """
+    lists = [spec.children for spec in applicable if spec.children is not None]
+    if not lists:
+        return None
+    common = [spec for spec in lists[0] if all(_named(spec.name, other) for other in lists)]
+    return tuple(spec for children in lists for spec in children if _named(spec.name, common))
 
 
 def _named(name: str, specs: tuple[FieldSpec, ...] | list[FieldSpec]) -> bool:
@@ -141,4 +157,5 @@ def _attributes_match(element: etree._Element, spec: FieldSpec) -> bool:
 
 
 def deep_copy(element: etree._Element) -> etree._Element:
-    return etree.fromstring(etree.tostring(element))
+    """A detached copy (lxml copies in C; no serialise-and-parse round trip)."""
+    return copy.deepcopy(element)

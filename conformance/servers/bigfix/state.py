@@ -51,6 +51,8 @@ class StoredAction:
     computers: list[dict[str, Any]] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     seeded: bool = False
+    # The rendered <Computer> rows, by "with <State>": computers change only when seeded.
+    rendered_computers: dict[bool, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def data(name: str) -> bytes:
@@ -120,3 +122,16 @@ def seeded_actions() -> dict[int, StoredAction]:
             download.timestamp = parse_http_date(moment)
         actions[action.id] = action
     return actions
+
+
+def seed_computers(actions: dict[int, StoredAction], count: int) -> None:
+    """Give the first seeded action that shows computers ``count`` of them (for benchmarks).
+
+    Computer IDs and names stay unique; every row has the fields of the documented example.
+    """
+    action = next(action for action in actions.values() if action.computers)
+    template = action.computers[0]
+    action.computers = [
+        {**template, "ID": 8000000 + index, "Name": f"host-{index:06d}"} for index in range(count)
+    ]
+    action.rendered_computers.clear()

@@ -91,12 +91,54 @@ def unrequested(filtered: etree._Element, fields: Sequence[Field], path: str) ->
     return problems
 
 
+class _Index:
+    """The element children of one parent, found by tag and by attribute value.
+
+    ``embeds(small, large)`` needs every attribute of ``small`` on ``large`` with the same value,
+    so candidates are narrowed by one attribute before comparing: a 100000-computer status is
+    judged in linear time whenever the answer keeps an identifying attribute (``ID``).
+    """
+
+    def __init__(self, parent: etree._Element) -> None:
+        self.by_tag: dict[str, list[etree._Element]] = {}
+        self.by_attribute: dict[tuple[str, str, str], list[etree._Element]] = {}
+        self.plain: dict[str, list[etree._Element]] = {}  # elements with no attribute
+        for child in _elements(parent):
+            tag = str(child.tag)
+            self.by_tag.setdefault(tag, []).append(child)
+            if not child.attrib:
+                self.plain.setdefault(tag, []).append(child)
+            for key, value in child.attrib.items():
+                self.by_attribute.setdefault((tag, str(key), str(value)), []).append(child)
+
+    def larger(self, small: etree._Element) -> list[etree._Element]:
+        """Elements that may embed ``small``: same tag, and its rarest attribute value."""
+        tag = str(small.tag)
+        if not small.attrib:
+            return self.by_tag.get(tag, [])
+        groups = [
+            self.by_attribute.get((tag, str(key), str(value)), [])
+            for key, value in small.attrib.items()
+        ]
+        return min(groups, key=len)
+
+    def smaller(self, large: etree._Element) -> list[etree._Element]:
+        """Elements ``large`` may embed: same tag, no attribute or one of its attribute values."""
+        tag = str(large.tag)
+        found = {id(e): e for e in self.plain.get(tag, [])}
+        for key, value in large.attrib.items():
+            for element in self.by_attribute.get((tag, str(key), str(value)), []):
+                found[id(element)] = element
+        return list(found.values())
+
+
 def disagreeing(filtered: etree._Element, unfiltered: etree._Element, path: str) -> list[str]:
     """Kept elements whose values differ from the unfiltered document."""
+    index = _Index(unfiltered)
     return [
         f"{path}/{_describe(child)} does not match the unfiltered document"
         for child in _elements(filtered)
-        if not any(embeds(child, other) for other in _elements(unfiltered))
+        if not any(embeds(child, other) for other in index.larger(child))
     ]
 
 
@@ -105,6 +147,7 @@ def lost(
 ) -> list[str]:
     """What the filter asks for and the unfiltered document has, but the answer lacks."""
     problems: list[str] = []
+    index = _Index(filtered)
     for element in _elements(unfiltered):
         named = [field for field in fields if field.name == element.tag]
         with_attributes = [field for field in named if field.attributes]
@@ -112,7 +155,7 @@ def lost(
             continue
         matching = [field for field in named if field.matches(element)]
         lists = [field.children for field in matching if field.children is not None]
-        candidates = [kept for kept in _elements(filtered) if embeds(kept, element)]
+        candidates = [kept for kept in index.smaller(element) if embeds(kept, element)]
         if not lists:
             found = any(embeds(element, kept) for kept in candidates)
         else:

@@ -1,0 +1,162 @@
+"""The three ratios of issue 12, each measured side by side in one process run.
+
+- a BigFix run whose status action has 100000 computers / the same run with 3 computers
+  (wall time, and the peak memory of the `conformance run` process);
+- XSD validation of a 100000-computer status / a bare lxml parse of the same bytes;
+- requests per second of `conformance run` / of schemathesis's `st run` against the same
+  bundled server with our spec and `schemathesis.toml`.
+
+The servers run in this process behind a request counter; the suite and `st` run as
+subprocesses, so their memory and time are their own. Measurements, never assertions.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from conformance import registry
+from conformance.servers import ReferenceServer, app_class
+from conformance.servers.base import BUNDLED_PASSWORD
+from conformance.servers.recording import Recorder
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PASSWORD_VAR = "CONFORMANCE_MOCK_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_mib: float
+    requests: int
+    exit_code: int
+
+
+def _run(command: list[str], server: ReferenceServer, recorder: Recorder) -> Measured:
+    """Run ``command`` against ``server``: wall time, the child's peak RSS, requests served."""
+    before = len(recorder.calls)
+    environment = {**os.environ, PASSWORD_VAR: BUNDLED_PASSWORD}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(elapsed, usage.ru_maxrss / 1024, len(recorder.calls) - before, process.returncode)
+
+
+def _serve(api: str, **seed: int) -> tuple[ReferenceServer, Recorder]:
+    app = app_class(api)(**seed)
+    recorder = Recorder(app)
+    server = ReferenceServer(app)
+    server.start()
+    return server, recorder
+
+
+def _suite(api: str, server: ReferenceServer, recorder: Recorder, work: Path) -> Measured:
+    """`conformance run` against the served app, as a user would with `mock --write-target`."""
+    from conformance.cli import _write_mock_target
+
+    target = work / f"target-{api}.toml"
+    _write_mock_target(target, api, server)
+    report = work / f"report-{api}-{len(recorder.calls)}"
+    command = [str(BIN / "conformance"), "run", "--config", str(target), "--allow-mutations"]
+    return _run([*command, "--report-dir", str(report)], server, recorder)
+
+
+def computers_ratio(work: Path, large: int = 100_000, small: int = 3) -> list[str]:
+    api = next(name for name in registry.bundled() if "computers" in app_class(name).SEED_OPTIONS)
+    measured: dict[int, Measured] = {}
+    for count in (small, large):
+        server, recorder = _serve(api, computers=count)
+        try:
+            measured[count] = _suite(api, server, recorder, work)
+        finally:
+            server.stop()
+    ratio = measured[large].seconds / measured[small].seconds
+    return [
+        f"| `conformance run --api {api}`, status of {count} computers | "
+        f"{m.seconds:.1f} s | {m.peak_mib:.0f} MiB | exit {m.exit_code} |"
+        for count, m in measured.items()
+    ] + [f"| **ratio {large} / {small} computers** (goal at most 3x, peak under 512 MiB) | "
+         f"**{ratio:.2f}x** | | |"]
+
+
+def _status_document(computers: int) -> bytes:
+    rows = "".join(
+        f'<Computer ID="{index}" Name="host{index}"><Status>The action completed.</Status>'
+        f'<State IsError="0">3</State><ApplyCount>1</ApplyCount><RetryCount>0</RetryCount>'
+        f"<LineNumber>1</LineNumber></Computer>"
+        for index in range(computers)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><BESAPI><ActionResults '
+        'Resource="http://h:52311/api/action/1/status"><ActionID>1</ActionID><Status>Open'
+        f"</Status>{rows}</ActionResults></BESAPI>"
+    ).encode()
+
+
+def validation_ratio(computers: int = 100_000, repeat: int = 3) -> list[str]:
+    from conformance import schemas, xmlsafe
+
+    document = _status_document(computers)
+    spec_schema = {"x-xsd": "schemas/bigfix/BESAPI.xsd", "x-xml-root": "BESAPI"}
+    schemas.xml_problems(document, spec_schema)  # compile once, as a run does
+
+    def best(action: object) -> float:
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            action()  # type: ignore[operator]
+            samples.append(time.perf_counter() - started)
+        return min(samples)
+
+    parse = best(lambda: xmlsafe.parse(document))
+    validate = best(lambda: schemas.xml_problems(document, spec_schema))
+    problems = schemas.xml_problems(document, spec_schema)
+    assert not problems, problems[:1]
+    size = len(document) / 1e6
+    return [
+        f"| bare lxml parse of a {computers}-computer status ({size:.1f} MB) | {parse:.2f} s | | |",
+        f"| parse + XSD-validate the same bytes | {validate:.2f} s | | |",
+        f"| **ratio validate / parse** (goal at most 3x) | **{validate / parse:.2f}x** | | |",
+    ]
+
+
+def throughput_ratio(work: Path) -> list[str]:
+    rows: list[str] = []
+    for api in registry.bundled():
+        server, recorder = _serve(api)
+        try:
+            suite = _suite(api, server, recorder, work)
+            spec = registry.profile(api).spec_file
+            st = _run([str(BIN / "st"), "run", str(spec), "--url", server.url, "--no-color",
+                       "-w", "1"], server, recorder)
+        finally:
+            server.stop()
+        ours, theirs = suite.requests / suite.seconds, st.requests / st.seconds
+        rows.append(
+            f"| {api}: `conformance run` {suite.requests} requests in {suite.seconds:.1f} s "
+            f"({ours:.0f}/s); `st run` {st.requests} in {st.seconds:.1f} s ({theirs:.0f}/s) "
+            f"| **{ours / theirs:.2f}x** | | exit {suite.exit_code}/{st.exit_code} |"
+        )
+    return rows
+
+
+def ratio_rows() -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="actionconform-bench-") as work:
+        rows = ["| ratio | value | peak memory | |", "|---|---|---|---|"]
+        rows += validation_ratio()
+        rows += computers_ratio(Path(work))
+        rows.append("| requests per second, `conformance run` / `st run` (goal at least 1x) | | | |")
+        rows += throughput_ratio(Path(work))
+        return rows
