@@ -1,8 +1,8 @@
 """Time what CI jobs wait on: `conformance run` against the bundled servers, and XML validation.
 
-Run: ``.venv/bin/python -m bench.bench [--repeat 3] [--skip-ratios]``. Prints a Markdown table (the README quotes
-it) and writes it to ``bench/results.md``. Timings are wall-clock medians on this machine; they are
-measurements, never assertions.
+Run: ``.venv/bin/python -m bench.bench [--repeat 3] [--skip-ratios]``. Prints Markdown tables
+(the README quotes them) and writes them to ``bench/results.md``. Timings are wall-clock
+medians on this machine; they are measurements, never assertions.
 """
 
 from __future__ import annotations

@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
-
 from conformance import registry
 from conformance.servers import ReferenceServer, app_class
 from conformance.servers.base import BUNDLED_PASSWORD
@@ -51,7 +49,8 @@ def _run(command: list[str], server: ReferenceServer, recorder: Recorder) -> Mea
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(elapsed, usage.ru_maxrss / 1024, len(recorder.calls) - before, process.returncode)
+    served = len(recorder.calls) - before
+    return Measured(elapsed, usage.ru_maxrss / 1024, served, process.returncode)
 
 
 def _serve(api: str, **seed: int) -> tuple[ReferenceServer, Recorder]:
@@ -87,8 +86,10 @@ def computers_ratio(work: Path, large: int = 100_000, small: int = 3) -> list[st
         f"| `conformance run --api {api}`, status of {count} computers | "
         f"{m.seconds:.1f} s | {m.peak_mib:.0f} MiB | exit {m.exit_code} |"
         for count, m in measured.items()
-    ] + [f"| **ratio {large} / {small} computers** (goal at most 3x, peak under 512 MiB) | "
-         f"**{ratio:.2f}x** | | |"]
+    ] + [
+        f"| **ratio {large} / {small} computers** (goal at most 3x, peak under 512 MiB) | "
+        f"**{ratio:.2f}x** | | |"
+    ]
 
 
 def _status_document(computers: int) -> bytes:
@@ -139,8 +140,11 @@ def throughput_ratio(work: Path) -> list[str]:
         try:
             suite = _suite(api, server, recorder, work)
             spec = registry.profile(api).spec_file
-            st = _run([str(BIN / "st"), "run", str(spec), "--url", server.url, "--no-color",
-                       "-w", "1"], server, recorder)
+            st = _run(
+                [str(BIN / "st"), "run", str(spec), "--url", server.url, "--no-color", "-w", "1"],
+                server,
+                recorder,
+            )
         finally:
             server.stop()
         ours, theirs = suite.requests / suite.seconds, st.requests / st.seconds
@@ -157,6 +161,6 @@ def ratio_rows() -> list[str]:
         rows = ["| ratio | value | peak memory | |", "|---|---|---|---|"]
         rows += validation_ratio()
         rows += computers_ratio(Path(work))
-        rows.append("| requests per second, `conformance run` / `st run` (goal at least 1x) | | | |")
+        rows.append("| requests per second, `conformance run` / `st run` (goal at least 1x) |||")
         rows += throughput_ratio(Path(work))
         return rows

@@ -512,7 +512,7 @@ def command_mock(options: argparse.Namespace) -> int:
         raise UsageError("--cert-out needs --tls")
     if options.client_cert_out and not options.tls:
         raise UsageError("--client-cert-out needs --tls")
-    seed: dict[str, int] = {}
+    seed: dict[str, Any] = {}
     if options.computers is not None:
         if "computers" not in app.SEED_OPTIONS:
             raise UsageError(f"the bundled {options.api} server does not take --computers")
