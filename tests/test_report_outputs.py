@@ -23,6 +23,7 @@ import pytest
 from conformance import catalogue
 from conformance.report.html import render_html
 from conformance.servers import ReferenceServer, app_class
+from conformance.tls import make_certificate
 from tests.helpers import CliResult, run_cli
 
 USER = "qa-bot"
@@ -66,12 +67,17 @@ def _target_file(path: Path, api: str, url: str, fixtures: dict[str, Any]) -> Pa
     return path
 
 
-def _failing_run(tmp: Path, api: str, fault: str, *extra: str) -> Iterator[Run]:
+def _failing_run(tmp: Path, api: str, fault: str, *extra: str, tls: bool = False) -> Iterator[Run]:
     if api == "edgeiq":
         app = app_class(api)(fault, token=TOKEN)  # type: ignore[call-arg]
     else:
         app = app_class(api)(fault, username=USER, password=PASSWORD)
-    server = ReferenceServer(app)
+    context = None
+    if tls:  # HTTPS with a private CA, trusted by --ca-bundle
+        certificate = make_certificate(tmp / "tls")
+        context = certificate.server_context()
+        extra = (*extra, "--ca-bundle", str(certificate.ca_cert))
+    server = ReferenceServer(app, tls=context)
     url = server.start()
     try:
         config = _target_file(tmp / "target.toml", api, url, app.fixtures())
@@ -98,8 +104,8 @@ def _failing_run(tmp: Path, api: str, fault: str, *extra: str) -> Iterator[Run]:
 
 @pytest.fixture(scope="module")
 def bigfix_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    """BigFix answers a created action with 201 instead of 200 (BIGFIX-ACTIONS-POST-200)."""
-    yield from _failing_run(tmp_path_factory.mktemp("bigfix"), "bigfix", "create-201")
+    """Over HTTPS, BigFix answers a created action with 201, not 200 (BIGFIX-ACTIONS-POST-200)."""
+    yield from _failing_run(tmp_path_factory.mktemp("bigfix"), "bigfix", "create-201", tls=True)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +146,7 @@ def test_reproducer_replays_the_failing_post_with_the_password_from_the_shell(
     command = item["reproduce"]
     assert '-u "qa-bot:$BIGFIX_PASSWORD"' in command
     assert "--data-binary" in command and "-X POST" in command
+    assert re.search(r"--cacert \S*ca\.pem", command) and command.split()[-1].startswith("https://")
     assert PASSWORD not in command and "[redacted]" not in command
     output = _replay(command, {"BIGFIX_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"})
     assert _status_of(output) == item["response"]["status"] == 201  # the failing answer
