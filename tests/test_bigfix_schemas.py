@@ -84,6 +84,23 @@ CORPUS: dict[str, Case] = {
     "tubalcaine_SourcedFixletAction_SiteID_template.xml": Case(
         ACCEPT, "rendered template (placeholders filled): SiteID, empty Settings, Title last"
     ),
+    # ---- action requests as real clients build them (SOURCES.tsv; sent as text/xml or with
+    # no Content-Type; the server ignores the request Content-Type, NOTES.md)
+    "splunksoar_run_action_body_no_target.xml": Case(
+        ACCEPT, "Splunk SOAR: no XML declaration, one line, SourcedFixletAction without Target"
+    ),
+    "splunksoar_run_action_body_two_computers.xml": Case(
+        ACCEPT, "Splunk SOAR: no XML declaration, one line, two ComputerID targets"
+    ),
+    "splunksoar_run_action_body_all.xml": Case(
+        ACCEPT, "Splunk SOAR: no XML declaration, one line, AllComputers target"
+    ),
+    "xsoar_deploy_patch_body_rendered.xml": Case(
+        ACCEPT, "Cortex XSOAR: declaration then indented body, ComputerID target, Parameter"
+    ),
+    "xsoar_deploy_patch_body_all_rendered.xml": Case(
+        ACCEPT, "Cortex XSOAR: declaration then indented body, AllComputers target, Parameter"
+    ),
     "docs_OLD_POST_SourcedFixletAction_MALFORMED_missing_gt.xml": Case(
         REJECT_PARSE, "historic doc example with '</Action' missing '>' (fixed upstream, #429)"
     ),
@@ -94,7 +111,7 @@ CORPUS: dict[str, Case] = {
     ),
     "jwalker_autopatcher_action_template.xml": Case(
         REJECT_SCHEMA,
-        "empty template: SourceFixlet without site/FixletID, empty Target",
+        "empty template: SourceFixlet without FixletID, empty Target",
         where="SourceFixlet",
     ),
     # ---- responses (BES / BESAPI)
@@ -430,6 +447,15 @@ COMPUTER = (
 )
 
 VALID_HANDMADE = {
+    # the vendor's BES.xsd: Target and the site choice of SourceFixlet are optional (NOTES.md)
+    "SourcedFixletAction without Target": (
+        "<BES><SourcedFixletAction><SourceFixlet><Sitename/><FixletID>1</FixletID>"
+        "</SourceFixlet></SourcedFixletAction></BES>"
+    ),
+    "SourceFixlet without a site": (
+        "<BES><SourcedFixletAction><SourceFixlet><FixletID>1</FixletID></SourceFixlet>"
+        "</SourcedFixletAction></BES>"
+    ),
     "title 255 chars": single_action("x" * 255),
     "no target": single_action(target=""),
     "ComputerID list": single_action(
@@ -505,10 +531,10 @@ INVALID_HANDMADE: dict[str, tuple[str, str]] = {
         single_action(target="<Settings><NoSuchSetting/></Settings>"),
         "NoSuchSetting",
     ),
-    "SourcedFixletAction without Target": (
-        "<BES><SourcedFixletAction><SourceFixlet><Sitename/><FixletID>1</FixletID>"
-        "</SourceFixlet></SourcedFixletAction></BES>",
-        "'Target' expected",
+    "SourcedFixletAction without FixletID": (
+        "<BES><SourcedFixletAction><SourceFixlet><Sitename/></SourceFixlet>"
+        "</SourcedFixletAction></BES>",
+        "FixletID",
     ),
 }
 

@@ -266,3 +266,62 @@ def test_seed_file_is_the_documented_state() -> None:
         (Path(__file__).parents[1] / "conformance/servers/data/bigfix/seed.json").read_text()
     )
     assert [action["id"] for action in seed["actions"]] == [41, 44, 45]
+
+
+# -- what real clients send (corpus bodies, every Content-Type they use) ----------------------
+
+ACTION_KINDS = ("SingleAction", "SourcedFixletAction", "MultipleActionGroup")
+# NOTES.md: "The server ignores the request Content-Type for XML bodies (clients send text/xml,
+# form-urlencoded or none)". Splunk SOAR sends text/xml; Cortex XSOAR sends none.
+CLIENT_CONTENT_TYPES = {
+    "text/xml": "text/xml",
+    "none": None,
+    "application/xml": "application/xml",
+    "form-urlencoded": "application/x-www-form-urlencoded",
+}
+
+
+def _request_bodies() -> list[str]:
+    """The corpus action documents our BES.xsd accepts (tests/test_bigfix_schemas.py CORPUS)."""
+    from tests.test_bigfix_schemas import ACCEPT, CORPUS as VERDICTS
+
+    names = []
+    for name, case in sorted(VERDICTS.items()):
+        path = CORPUS / name
+        if case.verdict != ACCEPT or case.json_schema or not path.is_file():
+            continue
+        root = xmlsafe.parse(path.read_bytes())
+        if root.tag == "BES" and len(root) == 1 and root[0].tag in ACTION_KINDS:
+            names.append(name)
+    return names
+
+
+REQUEST_BODIES = _request_bodies()
+
+
+def test_the_real_clients_bodies_are_in_the_request_corpus() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    for client in ("splunksoar_", "xsoar_"):
+        assert any(name.startswith(client) for name in REQUEST_BODIES), client
+    assert "splunksoar_run_action_body_no_target.xml" in REQUEST_BODIES
+
+
+@pytest.mark.parametrize(
+    "content_type", CLIENT_CONTENT_TYPES.values(), ids=list(CLIENT_CONTENT_TYPES)
+)
+@pytest.mark.parametrize("name", REQUEST_BODIES)
+def test_every_valid_corpus_request_body_is_accepted(
+    http: requests.Session, url: str, name: str, content_type: str | None
+) -> None:
+    body = corpus(name)
+    headers = {"Content-Type": content_type} if content_type else {}
+    if content_type is None:
+        http.headers.pop("Content-Type", None)
+    response = http.post(url + "/api/actions", data=body, headers=headers)
+    assert response.status_code == 200, response.text
+    created = xmlsafe.parse(response.content).find("Action/ID")
+    assert created is not None and created.text
+    stored = http.get(f"{url}/api/action/{created.text}")
+    assert stored.status_code == 200
+    assert xmlsafe.parse(stored.content)[0].tag == xmlsafe.parse(body)[0].tag
