@@ -25,7 +25,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Request, route
+from conformance.servers.base import (
+    Fault,
+    Handler,
+    ReferenceApp,
+    Reply,
+    Request,
+    Variant,
+    route,
+)
 
 JSON = "application/json"
 CLUSTER_ACTIONS = ("change_master",)  # the one cluster action NOTES.md documents
@@ -192,6 +200,20 @@ FAULTS: dict[str, Fault] = {
     )
 }
 
+# Conformant ways of answering that differ from the default (conformance mock --variant NAME);
+# the HTTP-level ones (gzip, chunked, charset) come from servers.base.
+VARIANTS: dict[str, Variant] = {
+    variant.name: variant
+    for variant in (
+        Variant(
+            "post-empty-body",
+            "a started cluster action answers 200 with an empty body",
+            "cluster actions page: 'The body content may provide additional action details. "
+            "Currently, it is not used.'",
+        ),
+    )
+}
+
 # Shaped like the corpus: redis/docs examples (actions, state machines) and the real capture
 # live_GET_v1_actions.json (string node_uid and creation_time, a state machine without progress).
 # Progress is a JSON number here: the bundled server follows REDIS-ACTIONS-PROGRESS-NUMBER.
@@ -325,6 +347,7 @@ class RedisEnterpriseApp(ReferenceApp):
     API = "redis-enterprise"
     HISTORY = ("cluster_runs", "replaced")  # one status slot per cluster action
     FAULTS = FAULTS
+    VARIANTS = VARIANTS
     VERSIONS = ("7.4", "7.8", "7.22", "8.0", "8.0.2")
 
     def __init__(self, fault: str | None = None, **kwargs: Any) -> None:
@@ -363,8 +386,8 @@ class RedisEnterpriseApp(ReferenceApp):
     def method_not_allowed(self, request: Request) -> Reply:
         return self.error(405, "method_not_allowed", f"{request.method} is not allowed here")
 
-    def reply_json(self, document: object, content_type: str = JSON) -> Reply:
-        return Reply(200, json.dumps(document), content_type)
+    def reply_json(self, document: object, content_type: str = JSON, status: int = 200) -> Reply:
+        return Reply(status, json.dumps(document), content_type)
 
     def listed_actions(self) -> list[dict[str, Any]]:
         actions = copy.deepcopy(self.actions)
@@ -521,8 +544,14 @@ class RedisEnterpriseApp(ReferenceApp):
             self.cluster_runs.remove(previous)
             if self.faulty("keep-previous"):
                 self.replaced.append(previous)
-        self.cluster_runs.append(ClusterRun(action, str(uuid.uuid4()), now, details or {}))
-        return Reply(202 if self.faulty("post-202") else 200)
+        run = ClusterRun(action, str(uuid.uuid4()), now, details or {})
+        self.cluster_runs.append(run)
+        status = 202 if self.faulty("post-202") else 200
+        if self.varies("post-empty-body"):
+            return Reply(status)
+        # "The body content may provide additional action details": the new instance, so a
+        # client that parses every 200 as JSON (the redis-enterprise package) works.
+        return self.reply_json(run.view(now), status=status)
 
     def parse_details(self, body: bytes) -> tuple[dict[str, Any] | None, str | None]:
         """The action details in a POST body, or why the body is bad content."""
