@@ -283,7 +283,8 @@ CLIENT_CONTENT_TYPES = {
 
 def _request_bodies() -> list[str]:
     """The corpus action documents our BES.xsd accepts (tests/test_bigfix_schemas.py CORPUS)."""
-    from tests.test_bigfix_schemas import ACCEPT, CORPUS as VERDICTS
+    from tests.test_bigfix_schemas import ACCEPT
+    from tests.test_bigfix_schemas import CORPUS as VERDICTS
 
     names = []
     for name, case in sorted(VERDICTS.items()):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import re
 import socket
 import ssl
@@ -101,8 +102,44 @@ HTTP_VARIANTS: dict[str, Variant] = {
             "media types carry parameters (application/json; charset=utf-8)",
             "RFC 9110 8.3.1: a media type may carry parameters; the type/subtype is what counts",
         ),
+        Variant(
+            "json-extra-fields",
+            "every JSON object carries a member no page documents",
+            "forward compatibility: the pages list the members an object has, never that it has "
+            "no others (later versions add members, e.g. additional_info)",
+        ),
+        Variant(
+            "json-list-order",
+            "every JSON array is sent in reverse order",
+            "no page documents an order for any JSON list",
+        ),
     )
 }
+EXTRA_MEMBER = "x_actionconform_extension"
+
+
+def _vary_json(document: Any, variant: str) -> Any:
+    """A JSON document with every object extended or every array reversed."""
+    if isinstance(document, list):
+        items = [_vary_json(item, variant) for item in document]
+        return items[::-1] if variant == "json-list-order" else items
+    if isinstance(document, dict):
+        varied = {key: _vary_json(value, variant) for key, value in document.items()}
+        if variant == "json-extra-fields":
+            varied[EXTRA_MEMBER] = {"since": "a later version", "values": [1, "two"]}
+        return varied
+    return document
+
+
+def vary_json_body(payload: bytes, variant: str | None) -> bytes:
+    """The JSON variants applied to a reply body (unchanged if not JSON or no such variant)."""
+    if variant not in ("json-extra-fields", "json-list-order") or not payload:
+        return payload
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        return payload
+    return json.dumps(_vary_json(document, variant)).encode("utf-8")
 
 
 @dataclass
@@ -319,6 +356,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         payload = reply.encoded()
         variant = getattr(self.app, "variant", None)
         content_type = reply.content_type
+        if content_type and "json" in content_type.lower():
+            payload = vary_json_body(payload, variant)
         if variant == "charset" and content_type and "charset" not in content_type.lower():
             content_type += "; charset=utf-8"
         accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
