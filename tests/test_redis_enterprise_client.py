@@ -80,7 +80,7 @@ def test_errors_reach_the_client_as_exceptions(client: object) -> None:
     with pytest.raises(ValueError):  # 404: the package's NotFound
         client.get_sync("/v1/actions/00000000-0000-4000-8000-000000000000")  # type: ignore[attr-defined]
     client.post_sync(CHANGE_MASTER, {"node_uid": "2"})  # type: ignore[attr-defined]
-    with pytest.raises(Exception, match="409|action_in_progress|already in progress"):
+    with pytest.raises(Exception, match=r"409|action_in_progress|already in progress"):
         client.post_sync(CHANGE_MASTER, {"node_uid": "2"})  # type: ignore[attr-defined]
     client.delete_sync(CHANGE_MASTER)  # type: ignore[attr-defined]
 
@@ -91,5 +91,5 @@ def test_an_empty_post_answer_is_what_the_client_cannot_parse() -> None:
         client = redis_enterprise.EnterpriseClient(
             base_url=server.url, username=BUNDLED_USER, password=BUNDLED_PASSWORD, timeout_secs=10
         )
-        with pytest.raises(RuntimeError, match="[Pp]arse"):
+        with pytest.raises(RuntimeError, match=r"[Pp]arse"):
             client.post_sync(CHANGE_MASTER, {"node_uid": "2"})

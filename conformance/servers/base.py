@@ -142,6 +142,27 @@ def vary_json_body(payload: bytes, variant: str | None) -> bytes:
     return json.dumps(_vary_json(document, variant)).encode("utf-8")
 
 
+_VARIANT_KEYS = {"name", "description", "allowed_by"}
+
+
+def load_variants(path: Path) -> dict[str, Variant]:
+    """A ``VARIANTS`` table from a TOML file of ``[[variant]]`` records (name, description,
+    allowed_by), by name. Unknown keys and duplicates are errors."""
+    with path.open("rb") as handle:
+        records = tomllib.load(handle).get("variant", [])
+    variants: dict[str, Variant] = {}
+    for index, record in enumerate(records, 1):
+        if set(record) != _VARIANT_KEYS:
+            raise ValueError(f"{path.name} variant #{index}: keys must be {sorted(_VARIANT_KEYS)}")
+        variant = Variant(
+            str(record["name"]), str(record["description"]), str(record["allowed_by"])
+        )
+        if variant.name in variants or variant.name in HTTP_VARIANTS:
+            raise ValueError(f"{path.name} variant #{index}: duplicate variant {variant.name!r}")
+        variants[variant.name] = variant
+    return variants
+
+
 @dataclass
 class Request:
     method: str

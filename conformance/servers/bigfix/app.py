@@ -18,7 +18,15 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from conformance import xmlsafe
-from conformance.servers.base import Handler, ReferenceApp, Reply, Request, load_faults, route
+from conformance.servers.base import (
+    Handler,
+    ReferenceApp,
+    Reply,
+    Request,
+    load_faults,
+    load_variants,
+    route,
+)
 from conformance.servers.bigfix.fields import FieldsError, FieldsFilter, deep_copy, parse_fields
 from conformance.servers.bigfix.render import (
     BES_OPEN,
@@ -60,6 +68,8 @@ class BigFixApp(ReferenceApp):
     HISTORY = ("created",)  # every accepted POST body, kept for the suite's own tests
     FAULTS = load_faults(Path(__file__).with_name("faults.toml"))
     SEED_OPTIONS = ("computers",)
+    VARIANTS = load_variants(Path(__file__).with_name("variants.toml"))
+    SESSION_TOKEN = "actionconform-session-0001"
 
     def __init__(
         self, fault: str | None = None, *, computers: int | None = None, **kwargs: Any
@@ -74,6 +84,8 @@ class BigFixApp(ReferenceApp):
     # -- plumbing ------------------------------------------------------------------------
 
     def authorized(self, request: Request) -> bool:
+        if self.varies("session-token") and request.header("SessionToken") == self.SESSION_TOKEN:
+            return True
         credentials = request.basic_auth()
         if self.faulty("any-password") and credentials is not None:
             return credentials[0] == self.username
@@ -84,7 +96,18 @@ class BigFixApp(ReferenceApp):
             realm = 'Basic realm="Restricted"' if self.faulty("no-realm") else REALM
             return Reply(401, "", None, {"WWW-Authenticate": realm})
         with self.lock:
-            return super().handle(request, handler)
+            reply = super().handle(request, handler)
+        if self.varies("session-token"):
+            reply.headers["SessionToken"] = self.SESSION_TOKEN
+        return reply
+
+    def resource(self, request: Request, path: str) -> str:
+        """A Resource URL: absolute on the request's origin, or as the variant plays it."""
+        if self.varies("resource-relative"):
+            return path
+        if self.varies("resource-https"):
+            return f"https://{request.host}{path}"
+        return request.origin + path
 
     def find(self, action_id: str) -> StoredAction | None:
         if not action_id.isdigit():
@@ -122,6 +145,7 @@ class BigFixApp(ReferenceApp):
             ignore_attributes=self.faulty("fields-predicate-ignored"),
             ignore_children=self.faulty("fields-children-ignored"),
             drop_lists=self.faulty("fields-drops-all") and element.tag == "ActionResults",
+            merge_lists=self.varies("fields-merge"),
         )
         return fields.keep(element, parse_fields(text))
 
@@ -135,7 +159,8 @@ class BigFixApp(ReferenceApp):
 
     @route("GET", r"/api/actions")
     def list_actions(self, request: Request) -> Reply:
-        actions = sorted(self.actions.values(), key=lambda action: action.id)
+        newest_first = self.varies("list-newest-first")
+        actions = sorted(self.actions.values(), key=lambda action: action.id, reverse=newest_first)
         if self.faulty("list-omits-created"):
             actions = [action for action in actions if action.seeded]
         root = etree.Element("BESAPI")
@@ -150,15 +175,16 @@ class BigFixApp(ReferenceApp):
 
     def action_summary(self, request: Request, action: StoredAction) -> str:
         identifier = f"A{action.id}" if self.faulty("list-bad-id") else str(action.id)
-        resource = f"{request.origin}/api/action/{identifier}"
+        resource = self.resource(request, f"/api/action/{identifier}")
         if self.faulty("list-wrong-resource"):
-            resource = f"{request.origin}/api/computer/{identifier}"
+            resource = self.resource(request, f"/api/computer/{identifier}")
         modified = http_date(action.last_modified)
         if self.faulty("list-iso-time"):
             modified = action.last_modified.isoformat()
+        name = "" if self.varies("optional-omitted") else f"<Name>{escape(action.title)}</Name>"
         return (
             f"<Action Resource={quoteattr(resource)} LastModified={quoteattr(modified)}>"
-            f"<Name>{escape(action.title)}</Name><ID>{identifier}</ID></Action>"
+            f"{name}<ID>{identifier}</ID></Action>"
         )
 
     # -- routes: create --------------------------------------------------------------------
@@ -226,9 +252,9 @@ class BigFixApp(ReferenceApp):
             downloads=downloads_of(root, moment),
         )
         self.actions[action_id] = action
-        resource = f"{request.origin}/api/action/{action_id}"
+        resource = self.resource(request, f"/api/action/{action_id}")
         if self.faulty("create-wrong-resource"):
-            resource = f"{request.origin}/api/actions"
+            resource = self.resource(request, "/api/actions")
         body = (
             f"{BESAPI_OPEN}\t<Action Resource={quoteattr(resource)} "
             f"LastModified={quoteattr(http_date(moment))}>\n"
@@ -295,11 +321,13 @@ class BigFixApp(ReferenceApp):
         if computers is None:
             computers = "".join(computer_xml(c, state=with_state) for c in action.computers)
             action.rendered_computers[with_state] = computers
-        resource = quoteattr(f"{request.origin}/api/action/{shown_id}/status")
+        resource = quoteattr(self.resource(request, f"/api/action/{shown_id}/status"))
+        issued = "" if self.varies("optional-omitted") else http_date(action.issued)
         results = (
             f"<ActionResults Resource={resource}>"
             f"<ActionID>{shown_id}</ActionID><Status>{action.status}</Status>"
-            f"<DateIssued>{http_date(action.issued)}</DateIssued>{computers}</ActionResults>"
+            + (f"<DateIssued>{issued}</DateIssued>" if issued else "")
+            + f"{computers}</ActionResults>"
         )
         content_type = "text/html" if self.faulty("status-html") else XML
         if request.arg("fields") is None:  # nothing to filter: no tree to build
@@ -338,7 +366,7 @@ class BigFixApp(ReferenceApp):
                 del document["IsActive"]
             return Reply(200, json.dumps(document, indent=2), JSON)
         items = "".join(download_xml(shown_id, download) for download in action.downloads)
-        resource = quoteattr(f"{request.origin}/api/action/{shown_id}/downloads")
+        resource = quoteattr(self.resource(request, f"/api/action/{shown_id}/downloads"))
         if self.faulty("downloads-flat"):
             body = f"{BESAPI_OPEN}{items}\n</BESAPI>\n"
         else:
@@ -428,7 +456,7 @@ class BigFixApp(ReferenceApp):
             else f"<Response Value={quoteattr(message)}/>"
         )
         body = (
-            f"{BESAPI_OPEN}\t<RetryDownload Resource={quoteattr(request.origin + path)}>\n"
+            f"{BESAPI_OPEN}\t<RetryDownload Resource={quoteattr(self.resource(request, path))}>\n"
             f"\t\t{response}\n\t</RetryDownload>\n</BESAPI>\n"
         )
         content_type = TEXT if self.faulty(f"retry-{which}-text") else XML

@@ -98,6 +98,7 @@ class FieldsFilter:
     ignore_attributes: bool = False
     ignore_children: bool = False
     drop_lists: bool = False
+    merge_lists: bool = False  # variant fields-merge: every same-named spec's list applies
 
     def keep(self, element: etree._Element, specs: tuple[FieldSpec, ...]) -> etree._Element:
         """A copy of ``element`` (attributes kept) holding only the children ``specs`` select."""
@@ -130,6 +131,9 @@ class FieldsFilter:
         if self.drop_lists and len(element):
             return None
         merged = _merged_children(tuple(applicable))
+        if self.merge_lists and merged is not None:
+            every = [spec.children for spec in specs if spec.children is not None]
+            return self.keep(element, tuple(child for group in every for child in group))
         if merged is None or self.ignore_children:
             return deep_copy(element)
         return self.keep(element, merged)
