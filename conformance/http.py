@@ -121,6 +121,8 @@ class Exchange:
     curl_network: list[str] = field(default_factory=list)  # proxy, client certificate
     curl_header_variables: dict[str, str] = field(default_factory=dict)  # header -> VAR
     started: float = 0.0  # time.time() when the request was sent
+    # "default" (the target's credentials), "none" or "custom" (the test chose them)
+    credentials: str = "default"
 
     @property
     def request_line(self) -> str:
@@ -177,6 +179,7 @@ class Response:
     headers: CaseInsensitiveDict[str]
     content: bytes
     exchange: Exchange
+    request_content: bytes = b""
 
     @property
     def text(self) -> str:
@@ -297,6 +300,8 @@ class ApiClient:
         self.breaker = breaker or Breaker()
         self._local = threading.local()
         self.last_exchange: Exchange | None = None
+        # Called with every complete response (after any retry), e.g. the contract judge.
+        self.observers: list[Callable[[Response], object]] = []
         if verify is False:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
@@ -358,6 +363,7 @@ class ApiClient:
             curl_tls=_curl_tls(self.verify),
             curl_network=self.curl_network,
             curl_header_variables=self.curl_header_variables,
+            credentials="default" if authorization is DEFAULT else ("custom" if auth else "none"),
         )
         self.last_exchange = exchange
         stop = self.breaker.reason
@@ -377,6 +383,9 @@ class ApiClient:
             self.breaker.success()
             delay = self._retry_delay(response, method, retry, attempt)
             if delay is None:
+                response.request_content = data or b""
+                for observer in [] if headers_only else self.observers:
+                    observer(response)
                 return response
             attempt += 1
             exchange.notes.append(

@@ -22,6 +22,7 @@ import pytest
 
 from conformance import __version__, bundled, catalogue, profiles, registry, versions
 from conformance.auth import authorization_for, curl_auth_for
+from conformance.contract import Judge, Judgement, coverage_record, judged_properties
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
 from conformance.expectations import load_expectations
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
@@ -271,6 +272,9 @@ class RunState:
         self.finished: set[str] = set()
         self.known = catalogue.load_all()
         self.results: dict[str, CaseResult] = {}
+        # The contract judge: judgements of the current test phase, and statuses seen.
+        self.judgements: list[Judgement] = []
+        self.seen: dict[str, dict[str, set[int]]] = {}
         self.collect_errors = 0
         self.started_at = _now()
         self._clients: dict[str, ApiClient] = {}
@@ -332,7 +336,7 @@ class RunState:
         # One breaker per server for the tests; cleanup gets a fresh one, so a server that
         # stopped answering is still asked to remove what the run created.
         breaker = Breaker() if for_cleanup else self._breakers.setdefault(base_url, Breaker())
-        return ApiClient(
+        client = ApiClient(
             base_url,
             authorization=authorization_for(api, self.target),
             curl_auth=curl_auth_for(api, self.target),
@@ -347,6 +351,9 @@ class RunState:
             recorder=self.recorder.record if self.recorder is not None else None,
             network=self.target.network,
         )
+        if not for_cleanup:  # every exchange a test makes is judged against the spec
+            client.observers.append(Judge(api, base_url, self.judgements.append))
+        return client
 
     def client(self, api: str) -> ApiClient:
         if api not in self._clients:
@@ -436,6 +443,7 @@ class RunState:
                 complete=complete,
             ),
             "requirements": records,
+            "coverage": coverage_record(target.apis, self.seen),
         }
         if stop_reason is not None:
             report["stop_reason"] = stop_reason
@@ -672,6 +680,11 @@ def pytest_runtest_makereport(
             "untested": untested,
             "served": item.stash.get(_SERVED_KEY, {}),
         }
+        state = state_of(item.config)
+        if state is not None and state.judgements:
+            own = getattr(call.excinfo.value, "exchange", None) if call.excinfo else None
+            properties.update(judged_properties(state.judgements, own))
+            state.judgements.clear()
         report.user_properties.append((PROPERTY_KEY, properties))
     return report
 
@@ -701,6 +714,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.nodeid, CaseResult(report.nodeid, list(properties["requirements"]))
     )
     state.durations[report.nodeid] = state.durations.get(report.nodeid, 0.0) + report.duration
+    record_seen(state, properties)
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "failed" if report.skipped else "passed"
@@ -746,6 +760,13 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
         return
     if time.monotonic() >= state.deadline:
         state.stop(state.session, _deadline_reason(state))
+
+
+def record_seen(state: RunState, properties: dict[str, Any]) -> None:
+    """The statuses the judge saw per operation (any worker's), for report["coverage"]."""
+    for api, operations in properties.get("seen", {}).items():
+        for name, statuses in operations.items():
+            state.seen.setdefault(api, {}).setdefault(name, set()).update(statuses)
 
 
 def _failure_text(report: pytest.TestReport) -> str:

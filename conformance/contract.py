@@ -1,0 +1,313 @@
+"""The judge: every exchange, whatever test made it, against the operation the spec documents.
+
+For each response to a request the spec has an operation for:
+
+- **status**: documented (exact, ``2XX``-style or ``default``); an undocumented status fails the
+  operation's ``x-requirement``. Judged only when the request itself follows the spec (the
+  default credentials, documented and valid parameters, a body valid for a documented request
+  media type): what a server answers to a request outside the spec is for the test that sent it
+  to judge, and the docs leave it open.
+- **content type**: when the documented response has content, a non-empty body carries one of
+  its media types; ``x-empty-body: true`` means no body at all. Fails the response's
+  ``x-requirement``.
+- **body**: valid for the media type's schema (JSON Schema through the one registry, or the XSD
+  and ``x-xml-*`` annotations for XML). Fails the media type's ``x-requirement`` (default: the
+  response's), or the one ``x-requirement-paths`` gives for where the error is.
+
+An error status (400 and above) with an empty body is not judged on content: most pages leave
+error bodies open. Nothing is judged against a requirement the spec does not name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import jsonschema
+
+from conformance import schemas, spec
+from conformance.http import Exchange, Response
+
+__all__ = ["Finding", "Judge", "Judgement", "judge_response", "request_problems"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One judged point of one exchange: the requirement, and the problem (``None`` = held)."""
+
+    requirement: str
+    check: str  # status | content-type | empty-body | body
+    problem: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class Judgement:
+    """What the judge made of one exchange."""
+
+    exchange: Exchange
+    operation: spec.Operation
+    status: int
+    findings: list[Finding] = field(default_factory=list)
+    request_off_spec: str | None = None
+
+
+# -- the request: does it follow the spec? ------------------------------------------------------
+
+
+def _coerce(value: str, schema: Mapping[str, Any]) -> Any:
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    if kind == "boolean":
+        return {"true": True, "false": False}[value]
+    return value
+
+
+def _param_problem(value: str, parameter: Mapping[str, Any]) -> str | None:
+    schema = parameter.get("schema") or {}
+    try:
+        coerced = _coerce(value, schema)
+    except (ValueError, KeyError):
+        where = f"{parameter.get('in')} parameter {parameter.get('name')}={value!r}"
+        return f"{where} is not a {schema.get('type')}"
+    validator = jsonschema.Draft202012Validator(schema)
+    error = next(iter(validator.iter_errors(coerced)), None)
+    if error is not None:
+        return f"{parameter.get('in')} parameter {parameter.get('name')}={value!r}: {error.message}"
+    return None
+
+
+def request_problems(
+    operation: spec.Operation, exchange: Exchange, path: str, body: bytes
+) -> str | None:
+    """Why the request is outside the spec (``None`` if it follows it)."""
+    if exchange.credentials != "default":
+        return f"credentials chosen by the test ({exchange.credentials})"
+    if operation.secured and "authorization" not in {h.lower() for h in exchange.request_headers}:
+        return "no credentials"
+    values = operation.path_values(path) or {}
+    by_location: dict[str, dict[str, Mapping[str, Any]]] = {"path": {}, "query": {}}
+    for parameter in operation.parameters:
+        location = str(parameter.get("in"))
+        if location in by_location:
+            by_location[location][str(parameter.get("name"))] = parameter
+    for name, parameter in by_location["path"].items():
+        value = values.get(name.replace(" ", "_"))
+        if value is not None and (problem := _param_problem(value, parameter)):
+            return problem
+    query = parse_qsl(urlsplit(exchange.url).query, keep_blank_values=True)
+    for name, value in query:
+        documented = by_location["query"].get(name)
+        if documented is None:
+            return f"undocumented query parameter {name!r}"
+        if problem := _param_problem(value, documented):
+            return problem
+    return _body_problem(operation, exchange, body)
+
+
+def _body_problem(operation: spec.Operation, exchange: Exchange, body: bytes) -> str | None:
+    if operation.request_body is None:
+        return "a body the operation does not document" if body else None
+    if not body:
+        return "no body" if operation.request_body.get("required") else None
+    content_type = ""
+    for name, value in exchange.request_headers.items():
+        if name.lower() == "content-type":
+            content_type = value.split(";")[0].strip().lower()
+    media = operation.request_media.get(content_type)
+    if media is None:
+        return f"request Content-Type {content_type or '(none)'} is not documented"
+    if media.is_xml:
+        xml = schemas.xml_problems(body, media.schema)
+        return f"request body: {xml[0]}" if xml else None
+    if media.is_json and media.schema_uri is not None:
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return "request body is not JSON"
+        problems = schemas.json_problems(media.schema_uri, document)
+        return f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
+    return None
+
+
+# -- the response ---------------------------------------------------------------------------
+
+
+def judge_response(
+    operation: spec.Operation, response: Response, *, judge_status: bool, filtered: bool
+) -> list[Finding]:
+    """The findings for one response (what held and what did not)."""
+    findings: list[Finding] = []
+    documented = operation.response_for(response.status)
+    if documented is None:
+        if judge_status and operation.requirement:
+            listed = ", ".join(operation.documented) or "none"
+            findings.append(
+                Finding(
+                    operation.requirement,
+                    "status",
+                    f"status {response.status} is not documented for {operation.name} "
+                    f"(documented: {listed})",
+                )
+            )
+        return findings
+    body = response.content
+    if response.status >= 400 and not body.strip():
+        return findings
+    requirement = documented.requirement
+    if documented.empty_body:
+        if requirement:
+            problem = None
+            if body.strip():
+                problem = f"expected an empty body, got {len(body)} bytes"
+            findings.append(Finding(requirement, "empty-body", problem))
+        return findings
+    if not documented.content:
+        return findings
+    content_type = response.content_type
+    media = documented.content.get(content_type)
+    if media is None:
+        if requirement:
+            got = response.headers.get("Content-Type", "(none)")
+            wanted = " or ".join(documented.content)
+            problem = f"expected Content-Type {wanted} for status {response.status}, got {got}"
+            findings.append(Finding(requirement, "content-type", problem))
+        return findings
+    if requirement:
+        findings.append(Finding(requirement, "content-type"))
+    findings.extend(_judge_body(media, body, filtered))
+    return findings
+
+
+def _judge_body(media: spec.MediaType, body: bytes, filtered: bool) -> list[Finding]:
+    if media.is_xml:
+        if media.requirement is None:
+            return []
+        problems = schemas.xml_problems(body, media.schema, filtered=filtered)
+        return [Finding(media.requirement, "body", problems[0] if problems else None)]
+    if media.is_json and media.schema_uri is not None:
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+            if media.requirement is None:
+                return []
+            return [Finding(media.requirement, "body", f"body is not JSON: {exc}")]
+        failed: dict[str, str] = {}
+        for pointer, message in schemas.json_problems(media.schema_uri, document):
+            requirement = media.requirement_for(pointer)
+            if requirement is not None and requirement not in failed:
+                failed[requirement] = f"body at {pointer or '/'}: {message}"
+        named = {rid for rid in (media.requirement, *media.requirement_paths.values()) if rid}
+        return [Finding(rid, "body", failed.get(rid)) for rid in sorted(named)]
+    return []
+
+
+# -- the observer ---------------------------------------------------------------------------
+
+
+class Judge:
+    """An HTTP client observer: judges each response of one API and records what it saw.
+
+    ``sink`` receives every ``Judgement``; ``seen`` counts statuses per operation name.
+    """
+
+    def __init__(
+        self, api: str, base_url: str, sink: Callable[[Judgement], None] | None = None
+    ) -> None:
+        self.api = api
+        self.base_url = base_url
+        self.sink = sink
+        self.seen: dict[str, set[int]] = {}
+
+    def __call__(self, response: Response) -> Judgement | None:
+        exchange = response.exchange
+        operation = spec.operation_for(self.api, exchange.method, exchange.url, self.base_url)
+        if operation is None:
+            return None
+        self.seen.setdefault(operation.name, set()).add(response.status)
+        relative = _relative_path(exchange.url, self.base_url, self.api)
+        off_spec = request_problems(operation, exchange, relative, response.request_content)
+        query = dict(parse_qsl(urlsplit(exchange.url).query))
+        judgement = Judgement(exchange, operation, response.status, request_off_spec=off_spec)
+        judgement.findings = judge_response(
+            operation, response, judge_status=off_spec is None, filtered="fields" in query
+        )
+        if self.sink is not None:
+            self.sink(judgement)
+        return judgement
+
+
+def _relative_path(url: str, base_url: str, api: str) -> str:
+    path = urlsplit(url).path or "/"
+    base = urlsplit(base_url).path.rstrip("/")
+    if base and path.startswith(base):
+        path = path[len(base) :] or "/"
+    spec_base = spec.load(api).base_path
+    if spec_base and path.startswith(spec_base + "/"):
+        path = path[len(spec_base) :]
+    return path
+
+
+# -- what a test phase hands to the report ----------------------------------------------------
+
+MAX_EVIDENCE_PER_TEST = 3
+
+
+def judged_properties(judgements: list[Judgement], own: object = None) -> dict[str, Any]:
+    """The judgements of one test phase, as plain data (they travel from xdist workers).
+
+    ``judged`` maps each requirement to ``{"passed": n, "failed": [evidence...]}``; ``seen``
+    maps api -> operation -> statuses. A violation on ``own`` (the exchange the test's own
+    failure names) is left out: the test's failure already explains that exchange.
+    """
+    judged: dict[str, dict[str, Any]] = {}
+    seen: dict[str, dict[str, set[int]]] = {}
+    for judgement in judgements:
+        operation = judgement.operation
+        seen.setdefault(operation.api, {}).setdefault(operation.name, set()).add(judgement.status)
+        for finding in judgement.findings:
+            if not finding.passed and judgement.exchange is own:
+                continue
+            entry = judged.setdefault(finding.requirement, {"passed": 0, "failed": []})
+            if finding.passed:
+                entry["passed"] += 1
+            elif len(entry["failed"]) < MAX_EVIDENCE_PER_TEST:
+                entry["failed"].append(
+                    {
+                        "message": f"{finding.problem} (judged against the spec: "
+                        f"{operation.name}, {finding.check})",
+                        **judgement.exchange.evidence(),
+                    }
+                )
+    return {
+        "judged": judged,
+        "seen": {
+            api: {name: sorted(statuses) for name, statuses in ops.items()}
+            for api, ops in seen.items()
+        },
+    }
+
+
+def coverage_record(apis: list[str], seen: Mapping[str, Mapping[str, set[int]]]) -> dict[str, Any]:
+    """``coverage`` of report.json: per spec operation, documented and seen statuses."""
+    records = []
+    for api in apis:
+        for operation in spec.operations(api):
+            records.append(
+                {
+                    "api": api,
+                    "operation": operation.name,
+                    "documented": operation.documented,
+                    "seen": sorted(seen.get(api, {}).get(operation.name, set())),
+                }
+            )
+    return {"operations": records}

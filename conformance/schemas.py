@@ -1,0 +1,183 @@
+"""Body schemas, compiled once per process: XSD with lxml (libxml2), JSON Schema with jsonschema.
+
+One ``referencing`` registry serves every JSON Schema ``$ref``, whether it points into a spec
+(``specs/*.yaml``) or a schema file (``schemas/**.json``), relative or absolute, so a spec's
+``$ref: ../schemas/x.schema.json`` and a schema's ``$ref: y.schema.json#/$defs/z`` resolve the
+same way. Nothing is fetched from the network: only files under the spec and schema folders.
+
+XML bodies are validated by lxml's ``XMLSchema`` (C speed) after the hardened parse of
+``conformance.xmlsafe``; ``x-xml-root``, ``x-xml-children`` and ``x-xml-children-count`` (the
+annotations the specs put beside ``x-xsd``) are checked on the parsed tree.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jsonschema
+import yaml
+from lxml import etree
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance import xmlsafe
+from conformance.paths import SCHEMAS_DIR, SPECS_DIR
+
+__all__ = [
+    "XmlVerdict",
+    "json_problems",
+    "json_validator",
+    "load_document",
+    "registry",
+    "xml_problems",
+    "xml_verdict",
+    "xsd",
+    "xsd_path",
+]
+
+_ROOTS = (SPECS_DIR.resolve(), SCHEMAS_DIR.resolve())
+_XSD_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False}
+_XSD_LOCK = threading.Lock()  # one compiled schema per process; its error log is shared
+
+
+# -- documents and the JSON Schema registry ----------------------------------------------
+
+
+def _path_of(uri: str) -> Path:
+    parts = urlsplit(uri)
+    if parts.scheme != "file":
+        raise LookupError(f"only local schema files are loaded, not {uri!r}")
+    path = Path(unquote(parts.path)).resolve()
+    if not any(path.is_relative_to(root) for root in _ROOTS):
+        raise LookupError(f"{path} is outside the spec and schema folders")
+    return path
+
+
+@cache
+def load_document(path: Path) -> Any:
+    """A spec (YAML) or schema (JSON) file, parsed once."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yaml", ".yml"):
+        return yaml.safe_load(text)
+    return json.loads(text)
+
+
+def _retrieve(uri: str) -> Resource[Any]:
+    document = load_document(_path_of(uri))
+    return Resource.from_contents(document, default_specification=DRAFT202012)
+
+
+@cache
+def registry() -> Registry[Any]:
+    """The one registry for every ``$ref``: specs and schema files, loaded on first use."""
+    return Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+
+
+@cache
+def json_validator(uri: str) -> jsonschema.protocols.Validator:
+    """A compiled validator for the schema at ``uri`` (``file:///...#/json/pointer``)."""
+    validator_class = jsonschema.validators.Draft202012Validator
+    return validator_class(
+        {"$ref": uri}, registry=registry(), format_checker=validator_class.FORMAT_CHECKER
+    )
+
+
+def json_problems(uri: str, document: Any) -> list[tuple[str, str]]:
+    """``(json pointer, message)`` for each way ``document`` breaks the schema at ``uri``."""
+    errors = sorted(json_validator(uri).iter_errors(document), key=lambda e: list(e.path))
+    problems = []
+    for error in errors:
+        # A failed $ref/anyOf explains itself best through its deepest cause.
+        while error.context:
+            error = max(error.context, key=lambda e: len(e.path))
+        pointer = "".join(f"/{part}" for part in error.absolute_path)
+        problems.append((pointer, error.message))
+    return problems
+
+
+# -- XSD --------------------------------------------------------------------------------------
+
+
+def xsd_path(name: str) -> Path:
+    """An XSD named as in the specs (``schemas/bigfix/BES.xsd``) or under ``schemas/``."""
+    return SCHEMAS_DIR / name.removeprefix("schemas/")
+
+
+@cache
+def xsd(name: str) -> etree.XMLSchema:
+    """The compiled XSD (lxml), once per process."""
+    parser = etree.XMLParser(**_XSD_PARSER_OPTIONS)
+    return etree.XMLSchema(etree.parse(str(xsd_path(name)), parser))
+
+
+class XmlVerdict:
+    """What judging one XML body found: the parsed root (if any) and the problems."""
+
+    def __init__(self, root: etree._Element | None, problems: list[str]) -> None:
+        self.root = root
+        self.problems = problems
+
+
+def xml_verdict(
+    content: bytes | etree._Element, schema: Mapping[str, Any], *, filtered: bool = False
+) -> XmlVerdict:
+    """Judge an XML body against an OpenAPI schema object carrying ``x-xsd`` and friends.
+
+    ``filtered`` picks ``x-xsd-filtered`` when the schema has one (BigFix ``?fields=``).
+    """
+    if isinstance(content, bytes):
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return XmlVerdict(None, [f"body is not valid UTF-8: {exc.reason} at byte {exc.start}"])
+        try:
+            root = xmlsafe.parse(content)
+        except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError) as exc:
+            return XmlVerdict(None, [f"body is not acceptable XML: {exc}"])
+    else:
+        root = content
+    problems: list[str] = []
+    expected_root = schema.get("x-xml-root")
+    if expected_root is not None and root.tag != expected_root:
+        problems.append(f"expected root element <{expected_root}>, got <{root.tag}>")
+    children = [child.tag for child in root if isinstance(child.tag, str)]
+    allowed = schema.get("x-xml-children")
+    if allowed is not None:
+        stray = sorted({tag for tag in children if tag not in allowed})
+        if stray:
+            problems.append(f"<{root.tag}> holds {stray}; documented children: {allowed}")
+    count = schema.get("x-xml-children-count")
+    if count is not None and len(children) != count:
+        problems.append(f"expected {count} child element(s) under <{root.tag}>, got {children}")
+    name = schema.get("x-xsd-filtered") if filtered else None
+    name = name or schema.get("x-xsd")
+    if name is not None:
+        compiled = xsd(name)
+        with _XSD_LOCK:
+            valid = compiled.validate(root)
+            log = list(compiled.error_log)
+        if not valid:
+            first = log[0] if log else None
+            where = f" at {first.path} (line {first.line})" if first is not None else ""
+            message = first.message if first is not None else "invalid"
+            problems.append(
+                f"body does not validate against {Path(name).name}: {message}{where} "
+                f"({len(log)} error(s))"
+            )
+    return XmlVerdict(root, problems)
+
+
+def xml_problems(
+    content: bytes | etree._Element, schema: Mapping[str, Any], *, filtered: bool = False
+) -> list[str]:
+    """Problems of an XML body for an OpenAPI schema object with ``x-xsd``; ``[]`` = valid.
+
+    The function schemathesis's XML deserializer and the contract judge share.
+    """
+    return xml_verdict(content, schema, filtered=filtered).problems
