@@ -6,17 +6,13 @@ and a curl line that reproduces it.
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import xmlschema
 from lxml import etree
 
-from conformance import versions, xmlsafe
+from conformance import schemas, xmlsafe
 from conformance.http import Exchange, Response
 from conformance.paths import SCHEMAS_DIR
 
@@ -75,20 +71,16 @@ def expect_utf8(response: Response) -> str:
         raise fail(f"body is not valid UTF-8: {exc.reason} at byte {exc.start}", response) from None
 
 
-@cache
-def xml_schema(name: str) -> xmlschema.XMLSchema10:
-    """A compiled XSD from ``schemas/``, e.g. ``bigfix/BESAPI.xsd``."""
-    return xmlschema.XMLSchema10(str(SCHEMAS_DIR / name))
+def xml_schema(name: str) -> etree.XMLSchema:
+    """A compiled XSD from ``schemas/`` (lxml, once per process), e.g. ``bigfix/BESAPI.xsd``."""
+    return schemas.xsd(name)
 
 
-@cache
 def json_schema(name: str, version: str | None = None) -> jsonschema.protocols.Validator:
-    """A JSON Schema validator for a file under ``schemas/``, holding what vendor ``version``
-    documents (every documented version's rules when None; ``conformance.versions``)."""
-    path: Path = SCHEMAS_DIR / name
-    schema = versions.prune(json.loads(path.read_text(encoding="utf-8")), version)
-    validator_class = jsonschema.validators.validator_for(schema)
-    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    """A JSON Schema validator (compiled once) for a file under ``schemas/``, holding what vendor
+    ``version`` documents (every documented version's rules when None; ``conformance.versions``).
+    Its ``$ref``s resolve through the one registry, so relative references to neighbours work."""
+    return schemas.json_validator((SCHEMAS_DIR / name).resolve().as_uri(), version)
 
 
 def parse_xml(response: Response) -> etree._Element:
@@ -103,19 +95,13 @@ def parse_xml(response: Response) -> etree._Element:
 def expect_xml_valid(
     response: Response, schema_name: str, root: str | None = None
 ) -> etree._Element:
-    """Parse safely, check the root element name, validate against our XSD."""
+    """Parse safely, check the root element name, validate against our XSD (lxml)."""
     element = parse_xml(response)
     if root is not None and element.tag != root:
         raise fail(f"expected root element <{root}>, got <{element.tag}>", response)
-    errors = list(xml_schema(schema_name).iter_errors(element))
-    if errors:
-        first = errors[0]
-        where = getattr(first, "path", None) or ""
-        raise fail(
-            f"body does not validate against {schema_name}: {first.reason} at {where} "
-            f"({len(errors)} error(s))",
-            response,
-        )
+    problems = schemas.xml_problems(element, {"x-xsd": schema_name})
+    if problems:
+        raise fail(problems[0], response)
     return element
 
 

@@ -208,6 +208,14 @@ def _judge_body(media: spec.MediaType, body: bytes, filtered: bool) -> list[Find
                 failed[requirement] = f"body at {pointer or '/'}: {message}"
         named = {rid for rid in (media.requirement, *media.requirement_paths.values()) if rid}
         return [Finding(rid, "body", failed.get(rid)) for rid in sorted(named)]
+    if media.name.startswith("text/") and media.schema_uri and media.requirement:
+        try:
+            text = body.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            return [Finding(media.requirement, "body", f"body is not valid UTF-8: {exc.reason}")]
+        text_problems = schemas.json_problems(media.schema_uri, text)
+        problem = f"body {text[:80]!r}: {text_problems[0][1]}" if text_problems else None
+        return [Finding(media.requirement, "body", problem)]
     return []
 
 
@@ -266,16 +274,19 @@ def judged_properties(judgements: list[Judgement], own: object = None) -> dict[s
     """The judgements of one test phase, as plain data (they travel from xdist workers).
 
     ``judged`` maps each requirement to ``{"passed": n, "failed": [evidence...]}``; ``seen``
-    maps api -> operation -> statuses. A violation on ``own`` (the exchange the test's own
-    failure names) is left out: the test's failure already explains that exchange.
+    maps api -> operation -> statuses. When the test itself failed on an exchange (``own``),
+    violations on that exchange's operation in the same test phase are left out: the test's
+    failure already explains them (Hypothesis, for one, replays a failing example with a new
+    request, so the first failing exchange is not the one the failure names).
     """
+    explained = {j.operation.name for j in judgements if own is not None and j.exchange is own}
     judged: dict[str, dict[str, Any]] = {}
     seen: dict[str, dict[str, set[int]]] = {}
     for judgement in judgements:
         operation = judgement.operation
         seen.setdefault(operation.api, {}).setdefault(operation.name, set()).add(judgement.status)
         for finding in judgement.findings:
-            if not finding.passed and judgement.exchange is own:
+            if not finding.passed and operation.name in explained:
                 continue
             entry = judged.setdefault(finding.requirement, {"passed": 0, "failed": []})
             if finding.passed:

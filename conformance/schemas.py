@@ -26,7 +26,7 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance import xmlsafe
+from conformance import versions, xmlsafe
 from conformance.paths import SCHEMAS_DIR, SPECS_DIR
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "json_problems",
     "json_validator",
     "load_document",
+    "pruned_document",
     "registry",
     "xml_problems",
     "xml_verdict",
@@ -68,29 +69,37 @@ def load_document(path: Path) -> Any:
     return json.loads(text)
 
 
-def _retrieve(uri: str) -> Resource[Any]:
-    document = load_document(_path_of(uri))
-    return Resource.from_contents(document, default_specification=DRAFT202012)
+@cache
+def pruned_document(path: Path, version: str | None) -> Any:
+    """A spec or schema file holding only what vendor ``version`` documents (all when None)."""
+    return versions.prune(load_document(path), version)
 
 
 @cache
-def registry() -> Registry[Any]:
-    """The one registry for every ``$ref``: specs and schema files, loaded on first use."""
-    return Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+def registry(version: str | None = None) -> Registry[Any]:
+    """The one registry for every ``$ref``: specs and schema files, loaded on first use and
+    pruned to what vendor ``version`` documents (``conformance.versions``)."""
+
+    def retrieve(uri: str) -> Resource[Any]:
+        document = pruned_document(_path_of(uri), version)
+        return Resource.from_contents(document, default_specification=DRAFT202012)
+
+    return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
 @cache
-def json_validator(uri: str) -> jsonschema.protocols.Validator:
+def json_validator(uri: str, version: str | None = None) -> jsonschema.protocols.Validator:
     """A compiled validator for the schema at ``uri`` (``file:///...#/json/pointer``)."""
     validator_class = jsonschema.validators.Draft202012Validator
     return validator_class(
-        {"$ref": uri}, registry=registry(), format_checker=validator_class.FORMAT_CHECKER
+        {"$ref": uri}, registry=registry(version), format_checker=validator_class.FORMAT_CHECKER
     )
 
 
-def json_problems(uri: str, document: Any) -> list[tuple[str, str]]:
+def json_problems(uri: str, document: Any, version: str | None = None) -> list[tuple[str, str]]:
     """``(json pointer, message)`` for each way ``document`` breaks the schema at ``uri``."""
-    errors = sorted(json_validator(uri).iter_errors(document), key=lambda e: list(e.path))
+    validator = json_validator(uri, version)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
     problems = []
     for error in errors:
         # A failed $ref/anyOf explains itself best through its deepest cause.

@@ -258,7 +258,7 @@ def test_seeded_answers_validate_against_our_schemas(http: requests.Session, url
         ("/api/action/41/download/3", "bigfix/BES.xsd"),
     ]:
         root = xmlsafe.parse(http.get(url + path).content)
-        assert list(checks.xml_schema(schema).iter_errors(root)) == [], path
+        assert checks.xml_schema(schema).validate(root), (path, checks.xml_schema(schema).error_log)
 
 
 def test_seed_file_is_the_documented_state() -> None:

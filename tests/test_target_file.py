@@ -102,3 +102,6 @@ def test_workers_give_the_same_verdict(tmp_path: Path) -> None:
     catalogued_untested = sum(1 for r in catalogue.load_api("bigfix") if r.untested)
     assert result.report["summary"]["failed"] == 0
     assert result.report["summary"]["untested"] == catalogued_untested
+    # xdist workers hand the statuses they saw to the controller: every operation is seen
+    coverage = result.report["coverage"]["operations"]
+    assert coverage and all(record["seen"] for record in coverage), coverage

@@ -74,4 +74,41 @@ def render_markdown(report: dict[str, Any]) -> str:
             )
     else:
         lines.append("Every requirement passed.")
+    lines += coverage_matrix(report.get("coverage", {}).get("operations", []))
     return "\n".join(lines) + "\n"
+
+
+def _covers(documented: str, status: int) -> bool:
+    return documented == str(status) or (
+        documented.upper().endswith("XX") and documented[0] == str(status)[0]
+    )
+
+
+def coverage_matrix(operations: list[dict[str, Any]]) -> list[str]:
+    """Per API, operations by status: ✅ documented and seen, · documented but not seen,
+    ❗ seen but not documented (the judge failed the operation's requirement, or the request
+    was outside the spec)."""
+    if not operations:
+        return []
+    lines = ["", "## Coverage of the spec", ""]
+    lines.append("✅ documented and seen · ▫️ documented, not seen · ❗ seen, not documented")
+    for api in dict.fromkeys(record["api"] for record in operations):
+        records = [record for record in operations if record["api"] == api]
+        columns: list[str] = []
+        for record in records:
+            columns += [key for key in record["documented"] if key not in columns]
+            for status in record["seen"]:
+                if not any(_covers(key, status) for key in columns):
+                    columns.append(str(status))
+        columns.sort()
+        lines += ["", f"**{api}**", ""]
+        lines.append("| operation | " + " | ".join(columns) + " |")
+        lines.append("|---|" + "---|" * len(columns))
+        for record in records:
+            cells = []
+            for column in columns:
+                documented = column in record["documented"]
+                seen = any(_covers(column, status) for status in record["seen"])
+                cells.append(("✅" if seen else "▫️") if documented else ("❗" if seen else ""))
+            lines.append(f"| `{_cell(record['operation'])}` | " + " | ".join(cells) + " |")
+    return lines

@@ -1,25 +1,16 @@
 """JSON Schema checks whose schemas ``$ref`` their neighbours (``action.schema.json#/...``).
 
-``conformance.checks.json_schema`` builds a validator without a base URI, so a relative ``$ref``
-to another file cannot resolve. Here each schema is loaded with its file URI as ``$id`` and a
-registry that reads ``file:`` URIs under ``schemas/``. (Candidate for ``conformance/checks.py``.)
-Every document is first pruned to what holds for the vendor version judged by
-(``conformance.versions.prune``): without one, every version's branches count.
+``conformance.checks.json_schema`` resolves them through the one registry of
+``conformance.schemas``; every document is first pruned to what holds for the vendor version
+judged by (``conformance.versions.prune``): without one, every version's branches count.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
-from referencing.jsonschema import DRAFT202012
+from jsonschema.protocols import Validator
 
 from conformance import checks
 from conformance.http import Response
@@ -27,33 +18,15 @@ from conformance.paths import SCHEMAS_DIR
 from conformance.versions import prune, values
 
 
-def _retriever(version: str | None) -> Any:
-    def retrieve(uri: str) -> Resource:
-        parts = urlsplit(uri)
-        path = Path(url2pathname(parts.path)).resolve()
-        if parts.scheme != "file" or SCHEMAS_DIR.resolve() not in path.parents:
-            raise NoSuchResource(uri)
-        contents = prune(json.loads(path.read_text(encoding="utf-8")), version)
-        return Resource.from_contents(contents, default_specification=DRAFT202012)
-
-    return retrieve
-
-
 def load(name: str) -> Any:
     """The schema document ``schemas/<name>``, as written (every version's branches)."""
     return json.loads((SCHEMAS_DIR / name).read_text(encoding="utf-8"))
 
 
-@cache
-def validator(name: str, version: str | None = None) -> Draft202012Validator:
+def validator(name: str, version: str | None = None) -> Validator:
     """A validator for ``schemas/<name>`` whose relative ``$ref``s resolve beside it, judging by
     the rules of vendor ``version`` (every documented version's when None)."""
-    path = (SCHEMAS_DIR / name).resolve()
-    schema = {**prune(load(name), version), "$id": path.as_uri()}
-    registry: Registry[Any] = Registry(retrieve=_retriever(version))  # type: ignore[call-arg]
-    return Draft202012Validator(
-        schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return checks.json_schema(name, version)
 
 
 def action_statuses(version: str | None) -> list[str]:
