@@ -265,3 +265,34 @@ def test_judged_properties_leave_out_the_tests_own_failure() -> None:
     own = judged_properties([bad, good], own=bad.exchange)
     assert "BIGFIX-STOP-POST-200" not in own["judged"]
     json.dumps(properties)  # travels from xdist workers as plain data
+
+
+# -- faults that only the judge sees -----------------------------------------------------------
+
+SPEC_ONLY_FAULTS = [
+    # (api, fault, requirement): a wrong content type, a schema-breaking JSON field, an
+    # undocumented status; no hand-written check looks at any of them.
+    ("edgeiq", "bulk-response-text-plain", "EDGEIQ-BULK-RESPONSE-GET"),
+    ("redis-enterprise", "conflict-error-code-number", "REDIS-ERROR-BODY"),
+    ("redis-enterprise", "running-status-202", "REDIS-CLUSTER-ACTION-GET-JSON"),
+]
+
+
+@pytest.mark.parametrize(("api", "fault", "requirement"), SPEC_ONLY_FAULTS)
+def test_a_fault_no_hand_written_check_sees_fails_through_the_spec(
+    api: str, fault: str, requirement: str, serve: Any, tmp_path: Path
+) -> None:
+    """Every piece of evidence comes from the judge: no test's own check saw the fault."""
+    from conformance.servers import app_class
+    from tests.helpers import run_against
+
+    assert app_class(api).FAULTS[fault].requirement == requirement
+    result = run_against(serve(api, fault), api, tmp_path / "report")
+    assert result.code == 1, result.stdout + result.stderr
+    failed = {rid for rid, status in result.statuses().items() if status == "failed"}
+    assert failed == {requirement}
+    evidence = result.requirement(requirement)["evidence"]
+    assert evidence
+    for item in evidence:
+        assert "judged against the spec" in item["message"], item["message"]
+        assert item["response"]["status"] and item["reproduce"].startswith("curl")

@@ -128,6 +128,12 @@ FAULTS: dict[str, Fault] = {
             "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
             "the accepted answer names the bulk response 'id' instead of 'bulk_response_id'",
         ),
+        # Caught only by judging the exchange against the spec (no hand-written check looks).
+        Fault(
+            "bulk-response-text-plain",
+            "EDGEIQ-BULK-RESPONSE-GET",
+            "GET /bulk_responses/{bulk_response_id} labels its JSON body text/plain",
+        ),
         Fault(
             "bulk-response-lost",
             "EDGEIQ-BULK-RESPONSE-GET",
@@ -386,4 +392,6 @@ class EdgeIQApp(ReferenceApp):
             bulk.reads += 1
             if bulk.reads > 1:
                 bulk.status = "success"
+            if self.faulty("bulk-response-text-plain"):
+                return Reply(200, json.dumps(bulk.document()), "text/plain")
             return _json(200, bulk.document())

@@ -191,6 +191,17 @@ FAULTS: dict[str, Fault] = {
             "REDIS-CLUSTER-ACTION-DELETE-404",
             "DELETE of an unknown cluster action answers 200",
         ),
+        # Caught only by judging the exchange against the spec (no hand-written check looks).
+        Fault(
+            "conflict-error-code-number",
+            "REDIS-ERROR-BODY",
+            "a 409 error body carries error_code as a number (409), not a string",
+        ),
+        Fault(
+            "running-status-202",
+            "REDIS-CLUSTER-ACTION-GET-JSON",
+            "GET /v1/cluster/actions/{action} answers 202 (undocumented) while the action runs",
+        ),
         # A SHOULD requirement: a run fails on it only with --strict (the fault test passes it).
         Fault(
             "progress-string",
@@ -369,7 +380,10 @@ class RedisEnterpriseApp(ReferenceApp):
     def error(self, status: int, code: str, description: str) -> Reply:
         if self.faulty("error-text-body"):
             return Reply(status, f"{description}\n", "text/plain")
-        body = json.dumps({"error_code": code, "description": description})
+        error_code: str | int = code
+        if status == 409 and self.faulty("conflict-error-code-number"):
+            error_code = 409
+        body = json.dumps({"error_code": error_code, "description": description})
         return Reply(status, body, JSON)
 
     def handle(self, request: Request, handler: Handler) -> Reply:
@@ -519,7 +533,10 @@ class RedisEnterpriseApp(ReferenceApp):
         if self.faulty("cluster-action-wrong-name"):
             view["name"] = "action_name"
         content_type = "text/html" if self.faulty("cluster-action-content-type") else JSON
-        return self.reply_json(view, content_type)
+        reply = self.reply_json(view, content_type)
+        if self.faulty("running-status-202") and run.running(time.monotonic()):
+            reply.status = 202
+        return reply
 
     @route("POST", r"/v1/cluster/actions/(?P<action>[^/]+)")
     def start_cluster_action(self, request: Request, action: str) -> Reply:
