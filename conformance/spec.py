@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.paths import SPECS_DIR
+from conformance import registry
 from conformance.schemas import load_document
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -116,17 +116,8 @@ class Spec:
 
 
 def spec_file(api: str) -> Path:
-    """The spec of ``api``: ``specs/<api>-*.yaml``."""
-    try:
-        from conformance import registry  # type: ignore[attr-defined,unused-ignore]
-
-        return Path(registry.profile(api).spec_file)
-    except (ImportError, AttributeError, KeyError):
-        pass
-    found = sorted(SPECS_DIR.glob(f"{api}-*.yaml"))
-    if len(found) != 1:
-        raise LookupError(f"no single spec for {api} in {SPECS_DIR} (found {found})")
-    return found[0]
+    """The spec of ``api``, as its profile names it."""
+    return registry.profile(api).spec_file
 
 
 def _pointer(parts: list[str]) -> str:
