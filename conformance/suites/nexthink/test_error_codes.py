@@ -15,12 +15,10 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.http import ApiClient
-from conformance.outcomes import untested
 from conformance.profiles import search
 from conformance.suites.nexthink.context import NexthinkFixtures
 from conformance.suites.nexthink.error_table import ErrorCode, Variant, load_error_codes
 from conformance.suites.nexthink.runs import (
-    JSON_TYPE,
     RUN_TIMEOUT_SECONDS,
     UNKNOWN_REMOTE_ACTION_UID,
     RunCall,
@@ -33,7 +31,6 @@ from conformance.verdict import mark_weak
 
 requirement = pytest.mark.requirement
 ROWS = [row for row in load_error_codes() if row.untested is None]
-ERROR_SCHEMA = "nexthink/error.schema.json"
 
 
 def documented_base(remote_action_uid: str) -> dict[str, Any]:
@@ -141,25 +138,3 @@ def test_device_limit_is_the_boundary(
     near_the_limit()
     if not strong:
         mark_weak(request.node, WEAK_LIMIT)
-
-
-@requirement("NEXTHINK-ERROR-ENVELOPE")
-def test_errors_answer_the_json_envelope(
-    nexthink: ApiClient, nexthink_fixtures: NexthinkFixtures
-) -> None:
-    """Each error row's first request: an error answer is application/json {code, error}."""
-    remote_action_uid = nexthink_fixtures.uid("remote_action_uid")
-    values = nexthink_fixtures.placeholders()
-    limit = nexthink_fixtures.device_limit
-    judged = 0
-    for row in ROWS:
-        for variant in row.usable(values)[:1]:
-            call = variant.apply(documented_base(remote_action_uid), values, device_limit=limit)
-            response = call.send(nexthink, mutating=False)
-            if response.status < 400:
-                continue  # not an error answer: the row's own requirement judges that
-            checks.expect_content_type(response, JSON_TYPE)
-            checks.expect_json_valid(response, ERROR_SCHEMA)
-            judged += 1
-    if not judged:
-        untested("no request was answered with an error")

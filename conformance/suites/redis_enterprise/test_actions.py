@@ -21,8 +21,6 @@ requirement = pytest.mark.requirement
 
 REQUIRED = ("name", "action_uid", "status", "progress")
 NUMERIC = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*$")
-ACTION_SCHEMA = "redis-enterprise/action.schema.json"
-STATE_MACHINE_SCHEMA = "redis-enterprise/state-machine.schema.json"
 
 
 def _label(entry: Any, index: int) -> str:
@@ -131,26 +129,6 @@ def test_every_progress_is_a_json_number(redis: ApiClient) -> None:
             f"{where} progress {progress!r} is a {type(progress).__name__}, not a JSON number",
             listing.response,
         )
-
-
-@requirement("REDIS-ACTIONS-GET-SCHEMA")
-def test_each_listed_action_validates(redis: ApiClient, vendor_version: str | None) -> None:
-    listing = action_list(redis)
-    for index, entry in enumerate(_actions(listing)):
-        schemas.expect_valid(
-            entry, ACTION_SCHEMA, listing.response, _label(entry, index), vendor_version
-        )
-
-
-@requirement("REDIS-ACTIONS-GET-STATE-MACHINES")
-def test_each_state_machine_validates(redis: ApiClient, vendor_version: str | None) -> None:
-    listing = action_list(redis)
-    machines = listing.state_machines
-    if not machines:
-        untested("the server lists no state machine")
-    for index, entry in enumerate(machines):
-        where = f"state-machines[{index}]"
-        schemas.expect_valid(entry, STATE_MACHINE_SCHEMA, listing.response, where, vendor_version)
 
 
 # -- GET /v1/actions/{uid} -------------------------------------------------------------------
