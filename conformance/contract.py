@@ -87,7 +87,11 @@ def _param_problem(value: str, parameter: Mapping[str, Any]) -> str | None:
 
 
 def request_problems(
-    operation: spec.Operation, exchange: Exchange, path: str, body: bytes
+    operation: spec.Operation,
+    exchange: Exchange,
+    path: str,
+    body: bytes,
+    version: str | None = None,
 ) -> str | None:
     """Why the request is outside the spec (``None`` if it follows it)."""
     if exchange.credentials != "default":
@@ -111,10 +115,12 @@ def request_problems(
             return f"undocumented query parameter {name!r}"
         if problem := _param_problem(value, documented):
             return problem
-    return _body_problem(operation, exchange, body)
+    return _body_problem(operation, exchange, body, version)
 
 
-def _body_problem(operation: spec.Operation, exchange: Exchange, body: bytes) -> str | None:
+def _body_problem(
+    operation: spec.Operation, exchange: Exchange, body: bytes, version: str | None
+) -> str | None:
     if operation.request_body is None:
         return "a body the operation does not document" if body else None
     if not body:
@@ -134,7 +140,7 @@ def _body_problem(operation: spec.Operation, exchange: Exchange, body: bytes) ->
             document = json.loads(body)
         except (ValueError, RecursionError):
             return "request body is not JSON"
-        problems = schemas.json_problems(media.schema_uri, document)
+        problems = schemas.json_problems(media.schema_uri, document, version)
         return f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
     return None
 
@@ -143,7 +149,12 @@ def _body_problem(operation: spec.Operation, exchange: Exchange, body: bytes) ->
 
 
 def judge_response(
-    operation: spec.Operation, response: Response, *, judge_status: bool, filtered: bool
+    operation: spec.Operation,
+    response: Response,
+    *,
+    judge_status: bool,
+    filtered: bool,
+    version: str | None = None,
 ) -> list[Finding]:
     """The findings for one response (what held and what did not)."""
     findings: list[Finding] = []
@@ -183,7 +194,7 @@ def judge_response(
         return findings
     if requirement:
         findings.append(Finding(requirement, "content-type"))
-    findings.extend(_judge_body(media, body, filtered))
+    findings.extend(_judge_body(media, body, filtered, version))
     return findings
 
 
@@ -217,7 +228,9 @@ def _media_for(content: Mapping[str, spec.MediaType], media_type: str) -> spec.M
     return next((m for name, m in content.items() if _family(name) == family), None)
 
 
-def _judge_body(media: spec.MediaType, body: bytes, filtered: bool) -> list[Finding]:
+def _judge_body(
+    media: spec.MediaType, body: bytes, filtered: bool, version: str | None
+) -> list[Finding]:
     if media.is_xml:
         if media.requirement is None:
             return []
@@ -231,7 +244,7 @@ def _judge_body(media: spec.MediaType, body: bytes, filtered: bool) -> list[Find
                 return []
             return [Finding(media.requirement, "body", f"body is not JSON: {exc}")]
         failed: dict[str, str] = {}
-        for pointer, message in schemas.json_problems(media.schema_uri, document):
+        for pointer, message in schemas.json_problems(media.schema_uri, document, version):
             requirement = media.requirement_for(pointer)
             if requirement is not None and requirement not in failed:
                 failed[requirement] = f"body at {pointer or '/'}: {message}"
@@ -247,7 +260,7 @@ def _judge_body(media: spec.MediaType, body: bytes, filtered: bool) -> list[Find
             text = body.decode("utf-8").strip()
         except UnicodeDecodeError as exc:
             return [Finding(media.requirement, "body", f"body is not valid UTF-8: {exc.reason}")]
-        text_problems = schemas.json_problems(media.schema_uri, text)
+        text_problems = schemas.json_problems(media.schema_uri, text, version)
         problem = f"body {text[:80]!r}: {text_problems[0][1]}" if text_problems else None
         return [Finding(media.requirement, "body", problem)]
     return []
@@ -263,25 +276,38 @@ class Judge:
     """
 
     def __init__(
-        self, api: str, base_url: str, sink: Callable[[Judgement], None] | None = None
+        self,
+        api: str,
+        base_url: str,
+        sink: Callable[[Judgement], None] | None = None,
+        version: str | None = None,
     ) -> None:
         self.api = api
         self.base_url = base_url
         self.sink = sink
+        self.version = version  # the vendor version judged by (None: any documented one)
         self.seen: dict[str, set[int]] = {}
 
     def __call__(self, response: Response) -> Judgement | None:
         exchange = response.exchange
-        operation = spec.operation_for(self.api, exchange.method, exchange.url, self.base_url)
+        operation = spec.operation_for(
+            self.api, exchange.method, exchange.url, self.base_url, self.version
+        )
         if operation is None:
             return None
         self.seen.setdefault(operation.name, set()).add(response.status)
         relative = _relative_path(exchange.url, self.base_url, self.api)
-        off_spec = request_problems(operation, exchange, relative, response.request_content)
+        off_spec = request_problems(
+            operation, exchange, relative, response.request_content, self.version
+        )
         query = dict(parse_qsl(urlsplit(exchange.url).query))
         judgement = Judgement(exchange, operation, response.status, request_off_spec=off_spec)
         judgement.findings = judge_response(
-            operation, response, judge_status=off_spec is None, filtered="fields" in query
+            operation,
+            response,
+            judge_status=off_spec is None,
+            filtered="fields" in query,
+            version=self.version,
         )
         if self.sink is not None:
             self.sink(judgement)
@@ -293,7 +319,7 @@ def _relative_path(url: str, base_url: str, api: str) -> str:
     base = urlsplit(base_url).path.rstrip("/")
     if base and path.startswith(base):
         path = path[len(base) :] or "/"
-    spec_base = spec.load(api).base_path
+    spec_base = spec.load(api).base_path  # the same for every version
     if spec_base and path.startswith(spec_base + "/"):
         path = path[len(spec_base) :]
     return path
@@ -342,11 +368,13 @@ def judged_properties(judgements: list[Judgement], own: object = None) -> dict[s
     }
 
 
-def coverage_record(apis: list[str], seen: Mapping[str, Mapping[str, set[int]]]) -> dict[str, Any]:
+def coverage_record(
+    apis: list[str], seen: Mapping[str, Mapping[str, set[int]]], version: str | None = None
+) -> dict[str, Any]:
     """``coverage`` of report.json: per spec operation, documented and seen statuses."""
     records = []
     for api in apis:
-        for operation in spec.operations(api):
+        for operation in spec.operations(api, version):
             records.append(
                 {
                     "api": api,

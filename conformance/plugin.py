@@ -352,7 +352,8 @@ class RunState:
             network=self.target.network,
         )
         if not for_cleanup:  # every exchange a test makes is judged against the spec
-            client.observers.append(Judge(api, base_url, self.judgements.append))
+            judge = Judge(api, base_url, self.judgements.append, self.target.vendor_version)
+            client.observers.append(judge)
         return client
 
     def client(self, api: str) -> ApiClient:
@@ -443,7 +444,7 @@ class RunState:
                 complete=complete,
             ),
             "requirements": records,
-            "coverage": coverage_record(target.apis, self.seen),
+            "coverage": coverage_record(target.apis, self.seen, target.vendor_version),
         }
         if stop_reason is not None:
             report["stop_reason"] = stop_reason

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import registry
-from conformance.schemas import load_document
+from conformance.schemas import pruned_document
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PLACEHOLDER = re.compile(r"\{([^}/]+)\}")
@@ -213,10 +213,11 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 
 @cache
-def load(api: str) -> Spec:
-    """The spec of ``api``, parsed once."""
+def load(api: str, version: str | None = None) -> Spec:
+    """The spec of ``api``, parsed once, holding what vendor ``version`` documents (every
+    documented version's responses when None; ``conformance.versions``)."""
     file = spec_file(api).resolve()
-    document = load_document(file)
+    document = pruned_document(file, version)
     resolver = _Resolver(document, file.as_uri())
     servers = document.get("servers") or [{"url": "/"}]
     base_path = urlsplit(_server_url(servers[0])).path.rstrip("/")
@@ -274,13 +275,15 @@ def _server_url(server: Mapping[str, Any]) -> str:
 # -- finding an exchange's operation --------------------------------------------------------
 
 
-def operation_for(api: str, method: str, url: str, base_url: str = "") -> Operation | None:
+def operation_for(
+    api: str, method: str, url: str, base_url: str = "", version: str | None = None
+) -> Operation | None:
     """The operation a request to ``url`` is for, or ``None`` if the spec does not have it.
 
     The client's ``base_url`` path is taken off first; a base URL that is only the host (no
     base path) is also tried with the spec's server base path taken off.
     """
-    spec = load(api)
+    spec = load(api, version)
     path = urlsplit(url).path or "/"
     base = urlsplit(base_url).path.rstrip("/")
     candidates = []
@@ -298,5 +301,5 @@ def operation_for(api: str, method: str, url: str, base_url: str = "") -> Operat
     return None
 
 
-def operations(api: str) -> tuple[Operation, ...]:
-    return load(api).operations
+def operations(api: str, version: str | None = None) -> tuple[Operation, ...]:
+    return load(api, version).operations

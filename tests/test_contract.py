@@ -296,3 +296,26 @@ def test_a_fault_no_hand_written_check_sees_fails_through_the_spec(
     for item in evidence:
         assert "judged against the spec" in item["message"], item["message"]
         assert item["response"]["status"] and item["reproduce"].startswith("curl")
+
+
+def test_the_judge_reads_the_spec_of_the_vendor_version() -> None:
+    """x-since/x-until: a status documented from 8.0.2 on is undocumented for 7.4."""
+    body = b'{"error_code": "node_not_found", "description": "no node 9"}'
+
+    def judged(version: str | None) -> dict[str, str]:
+        response = _response(
+            "POST",
+            "/v1/cluster/actions/change_master",
+            404,
+            body,
+            "application/json",
+            request_body=b'{"node_uid": "9"}',
+            request_type="application/json",
+        )
+        judgement = Judge("redis-enterprise", BIGFIX_BASE, version=version)(response)
+        assert judgement is not None
+        return _failed(judgement)
+
+    assert judged(None) == {}
+    assert judged("8.0.2") == {}
+    assert list(judged("7.4")) == ["REDIS-CLUSTER-ACTION-POST-200"]
