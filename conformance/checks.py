@@ -13,28 +13,14 @@ import jsonschema
 from lxml import etree
 
 from conformance import schemas, xmlsafe
-from conformance.http import Exchange, Response
+from conformance.failures import CheckFailure  # defined below the client; checks.CheckFailure
+from conformance.http import Response
 from conformance.paths import SCHEMAS_DIR
 
 RFC1123_NUMERIC = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
 )
-
-
-class CheckFailure(AssertionError):
-    """A documented behaviour did not hold."""
-
-    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exchange = exchange
-
-    def evidence(self) -> dict[str, Any]:
-        record: dict[str, Any] = {"message": self.message}
-        if self.exchange is not None:
-            record.update(self.exchange.evidence())
-        return record
 
 
 def fail(message: str, response: Response | None = None) -> CheckFailure:

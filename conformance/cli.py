@@ -25,7 +25,7 @@ from conformance.errors import (
     ConformanceError,
     UsageError,
 )
-from conformance.target import PROFILES
+from conformance.runconfig import RunConfig, add_flags
 
 EXIT_INTERRUPTED = 130
 
@@ -46,61 +46,6 @@ exit codes:
   4    internal error of the suite
   130  interrupted (Ctrl-C or SIGTERM): cleanup runs, the partial report is written
 """
-
-
-def _add_target_flags(command: argparse.ArgumentParser) -> None:
-    """Where the server is and how to authenticate: shared by run and cleanup."""
-    command.add_argument(
-        "--base-url", metavar="URL", help="the server under test (default: bundled servers)"
-    )
-    command.add_argument("--config", metavar="FILE", help="a target file (TOML); flags win")
-    command.add_argument("--user", metavar="USER", help="HTTP Basic user")
-    command.add_argument(
-        "--password-env", metavar="VAR", help="environment variable holding the password"
-    )
-    command.add_argument(
-        "--token-env", metavar="VAR", help="environment variable holding the token (EdgeIQ)"
-    )
-    command.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="hard limit per request (default 30)"
-    )
-    command.add_argument("--ca-bundle", metavar="FILE", help="trust the CA certificates in FILE")
-    command.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (warns once)"
-    )
-
-
-def _add_network_flags(command: argparse.ArgumentParser) -> None:
-    """Headers, proxy and client certificate: shared by run and cleanup."""
-    group = command.add_argument_group("network")
-    group.add_argument(
-        "--header",
-        action="append",
-        dest="headers",
-        metavar="'NAME: VALUE'",
-        help="send this header with every request (repeatable)",
-    )
-    group.add_argument(
-        "--header-env",
-        action="append",
-        dest="header_env",
-        metavar="NAME=VAR",
-        help="send header NAME with the value of environment variable VAR (a secret, redacted)",
-    )
-    group.add_argument(
-        "--proxy", metavar="URL", help="send every request through this HTTP(S) proxy"
-    )
-    group.add_argument(
-        "--trust-env",
-        action="store_true",
-        help="honour HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (ignored by default)",
-    )
-    group.add_argument(
-        "--client-cert", metavar="FILE", help="client certificate (PEM) for mutual TLS"
-    )
-    group.add_argument(
-        "--client-key", metavar="FILE", help="its private key, if not in the --client-cert file"
-    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,93 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument(
-        "--api",
-        action="append",
-        choices=registry.names(),
-        dest="apis",
-        help="API to assess (repeatable; default all)",
-    )
-    _add_target_flags(run)
-    run.add_argument(
-        "--allow-mutations",
-        action="store_true",
-        help="permit requests a conformant server would act on (create, stop, delete, ...)",
-    )
-    run.add_argument(
-        "--report-dir", metavar="DIR", help="where the report goes (default reports/<UTC time>/)"
-    )
-    run.add_argument("--expectations", metavar="FILE", help="known deviations (TOML)")
-    run.add_argument(
-        "--profile",
-        choices=PROFILES,
-        default="fast",
-        help="how hard property-based tests search (default fast)",
-    )
-    run.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="parallel workers (default 1)"
-    )
-    run.add_argument(
-        "--strict",
-        action="store_true",
-        help="failed SHOULD requirements also make the run non-conformant",
-    )
-    run.add_argument(
-        "--max-response-bytes",
-        type=int,
-        metavar="N",
-        help="largest response body read (default 128 MiB)",
-    )
-    run.add_argument(
-        "--max-rps",
-        type=float,
-        metavar="N",
-        help="at most N requests per second (whole run, all workers)",
-    )
-    run.add_argument(
-        "--vendor-version",
-        metavar="V",
-        help="judge by the rules of this vendor version (default: what any documented one allows)",
-    )
-    run.add_argument(
-        "--deadline",
-        type=float,
-        metavar="SECONDS",
-        help="end the run after SECONDS: partial report (complete: false), exit 1 or 3",
-    )
-    selection = run.add_argument_group("selection (what is not selected is skipped: not selected)")
-    selection.add_argument(
-        "--include",
-        action="append",
-        metavar="GLOB",
-        help="assess only requirements whose ID matches GLOB (repeatable), e.g. 'BIGFIX-ACTION-*'",
-    )
-    selection.add_argument(
-        "--exclude",
-        action="append",
-        metavar="GLOB",
-        help="leave out requirements whose ID matches GLOB (repeatable)",
-    )
-    selection.add_argument(
-        "--level",
-        choices=catalogue.LEVELS,
-        help="this level and stricter: MUST; MUST and SHOULD; or all (MAY)",
-    )
-    selection.add_argument(
-        "--operation",
-        metavar="TEXT",
-        help="only requirements whose operation contains TEXT, e.g. '/api/action'",
-    )
-    _add_network_flags(run)
-    output = run.add_argument_group("output")
-    output.add_argument(
-        "--events",
-        metavar="FILE",
-        help="write one JSON object per line as the run goes (started, requirement, finished)",
-    )
-    output.add_argument(
-        "--no-color", action="store_true", help="no colour on the terminal (so does NO_COLOR)"
-    )
+    add_flags(run)
 
     mock = commands.add_parser(
         "mock",
@@ -265,9 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Remove what a crashed or interrupted run left (only ledger entries).",
     )
     cleanup.add_argument("ledger", help="a ledger file, or the report directory of the run")
-    _add_target_flags(cleanup)
-    cleanup.add_argument("--max-rps", type=float, metavar="N", help="at most N requests per second")
-    _add_network_flags(cleanup)
+    add_flags(cleanup, "cleanup")
 
     requirements = commands.add_parser(
         "requirements",
@@ -301,9 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pytest_args(
-    options: argparse.Namespace, report_dir: Path, deadline: float | None = None
-) -> list[str]:
+def _pytest_args(run: RunConfig) -> list[str]:
+    """pytest's own options for a run; everything of the run itself travels in the object."""
     from conformance.paths import SUITES_DIR
 
     args = [
@@ -313,61 +169,14 @@ def _pytest_args(
         str(SUITES_DIR / "pytest.ini"),
         "--rootdir",
         str(SUITES_DIR),
-        "--conformance-report-dir",
-        str(report_dir),
-        "--conformance-profile",
-        options.profile,
         "--assert=plain",
-        "--conformance-from-cli",
         "-p",
         "no:schemathesis",
         "-p",
         "no:anyio",
     ]
-    pairs = {
-        "--base-url": options.base_url,
-        "--conformance-config": options.config,
-        "--conformance-user": options.user,
-        "--conformance-password-env": options.password_env,
-        "--conformance-token-env": options.token_env,
-        "--conformance-timeout": options.timeout,
-        "--ca-bundle": options.ca_bundle,
-        "--expectations": options.expectations,
-        "--conformance-max-response-bytes": options.max_response_bytes,
-        "--conformance-max-rps": options.max_rps,
-        "--conformance-vendor-version": options.vendor_version,
-        "--conformance-deadline": deadline,
-        "--conformance-level": options.level,
-        "--conformance-operation": options.operation,
-        "--conformance-proxy": options.proxy,
-        "--conformance-client-cert": options.client_cert,
-        "--conformance-client-key": options.client_key,
-        "--conformance-events": options.events,
-    }
-    for flag, value in pairs.items():
-        if value is not None:
-            args += [flag, str(value)]
-    for api in options.apis or []:
-        args += ["--conformance-api", api]
-    repeated = {
-        "--conformance-include": options.include,
-        "--conformance-exclude": options.exclude,
-        "--conformance-header": options.headers,
-        "--conformance-header-env": options.header_env,
-    }
-    for flag, values in repeated.items():
-        for value in values or []:
-            args.append(f"{flag}={value}")
-    for flag, enabled in (
-        ("--allow-mutations", options.allow_mutations),
-        ("--insecure", options.insecure),
-        ("--conformance-strict", options.strict),
-        ("--conformance-trust-env", options.trust_env),
-    ):
-        if enabled:
-            args.append(flag)
-    if options.workers > 1:
-        args += ["-n", str(options.workers)]
+    if run.workers > 1:
+        args += ["-n", str(run.workers)]
     # The run speaks for itself (live display, one summary): pytest's terminal stays silent.
     args += ["-p", "no:terminal"]
     return args
@@ -382,66 +191,64 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def command_run(options: argparse.Namespace) -> int:
+    started = time.monotonic()
+    run = RunConfig.from_options(options)
+    run.start_clock()  # the deadline counts from here, preflight included
+    return execute(run, started=started)
+
+
+def execute(run: RunConfig, *, started: float | None = None) -> int:
+    """Run the suite in this process as ``conformance run`` does: report directory, preflight,
+    pytest with the plugin object holding ``run``, then the verdict lines. The exit code."""
+    import pytest
+
     from conformance.events import open_events
-    from conformance.expectations import load_expectations
     from conformance.http import RateLimiter
+    from conformance.plugin import RunPlugin
     from conformance.preflight import preflight_or_report
     from conformance.report import prepare_report_dir
-    from conformance.selection import Selection
-    from conformance.target import target_from_flags
     from conformance.terminal import summary_lines, use_colour
 
-    started = time.monotonic()
-    if options.workers < 1:
-        raise UsageError("--workers must be at least 1")
-    if options.deadline is not None and not 0 < options.deadline < float("inf"):
-        raise UsageError("--deadline must be a positive number of seconds")
-    target = target_from_flags(options)
-    load_expectations(options.expectations)
-    report_dir = Path(options.report_dir) if options.report_dir else _default_report_dir()
+    started = time.monotonic() if started is None else started
+    target = run.target
+    report_dir = Path(run.report_dir) if run.report_dir else _default_report_dir()
+    run.report_dir = str(report_dir)
     prepare_report_dir(report_dir)
-    selection = Selection.of(options.include, options.exclude, options.level, options.operation)
-    selection.check(catalogue.for_apis(target.apis), target.apis)
-    if options.events:
-        open_events(options.events).close()
+    if run.events:
+        open_events(run.events).close()
     if target.insecure:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     rate_limiter = RateLimiter(target.max_rps) if target.max_rps else None
     preflight_or_report(
-        target, report_dir, rate_limiter=rate_limiter, selection=selection, events=options.events
+        target, report_dir, rate_limiter=rate_limiter, selection=run.selection, events=run.events
     )
-
-    import pytest
-
-    deadline = None
-    if options.deadline is not None:
-        deadline = max(0.001, options.deadline - (time.monotonic() - started))
-    display, terminal = _live_display(options)
+    run.preflight_done = True
+    holder = RunPlugin(run)
+    display, terminal = _live_display(run.no_color)
     try:
-        plugins: list[object] = [display] if display is not None else []
-        code = int(pytest.main(_pytest_args(options, report_dir, deadline), plugins=plugins))
+        plugins: list[object] = [holder] + ([display] if display is not None else [])
+        code = int(pytest.main(_pytest_args(run), plugins=plugins))
     finally:
         if display is not None:
             display.close()
         if terminal is not None:
             terminal.close()
-    report_file = report_dir / "report.json"
-    if not report_file.exists():
+    report = holder.report
+    if report is None:
         print(
             f"conformance: internal error: no report was written (pytest exit {code})",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    report = json.loads(report_file.read_text(encoding="utf-8"))
     _print_cleanup(report, report_dir)
     if not report["complete"] and code == int(pytest.ExitCode.INTERRUPTED):
         print(f"interrupted: partial report in {report_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if not report["complete"] and report.get("stop_reason"):
         print(f"stopped: {report['stop_reason']}; partial report", file=sys.stderr)
-    colour = use_colour(sys.stdout, options.no_color)
+    colour = use_colour(sys.stdout, run.no_color)
     for line in summary_lines(report, time.monotonic() - started, colour):
         print(line)
     print(f"report: {report_dir / 'report.html'}")
@@ -450,7 +257,7 @@ def command_run(options: argparse.Namespace) -> int:
     return EXIT_INTERNAL
 
 
-def _live_display(options: argparse.Namespace) -> tuple[Any, Any]:
+def _live_display(no_color: bool) -> tuple[Any, Any]:
     """On a terminal (stderr), the live progress display, drawn on a copy of the terminal's
     descriptor: pytest captures file descriptors 1 and 2 while tests run."""
     if not sys.stderr.isatty():
@@ -459,7 +266,7 @@ def _live_display(options: argparse.Namespace) -> tuple[Any, Any]:
     from conformance.terminal import use_colour
 
     terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8", errors="replace")
-    display = ProgressDisplay(terminal, color=use_colour(sys.stderr, options.no_color))
+    display = ProgressDisplay(terminal, color=use_colour(sys.stderr, no_color))
     return display, terminal
 
 

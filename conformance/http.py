@@ -13,15 +13,16 @@ import re
 import shlex
 import threading
 import time
+import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
+from conformance.failures import CheckFailure
 from conformance.network import Network
 from conformance.redact import REDACTED, Redactor
 from conformance.transport import (
@@ -85,6 +86,13 @@ class NoResponse(Exception):
         if self.exchange is not None:
             record.update(self.exchange.evidence())
         return record
+
+
+class MutationRefused(unittest.SkipTest):
+    """A request that may act on the server, in a run that does not allow mutations: the test
+    that asked for it is skipped with this reason. A ``unittest.SkipTest``, which pytest reports
+    as a skip and Hypothesis passes straight through (no example counts as failing); the client
+    itself knows nothing of pytest."""
 
 
 class RunDeadlineReached(KeyboardInterrupt):
@@ -187,10 +195,8 @@ class Response:
         try:
             return self.content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            from conformance.checks import fail
-
             message = f"body is not valid UTF-8: {exc.reason} at byte {exc.start}"
-            raise fail(message, self) from None
+            raise CheckFailure(message, self.exchange) from None
 
     @property
     def content_type(self) -> str:
@@ -340,7 +346,9 @@ class ApiClient:
         if mutating is None:
             mutating = method in MUTATING_METHODS
         if mutating and not self.allow_mutations:
-            pytest.skip(f"mutations not allowed: {method} {path} (pass --allow-mutations)")
+            raise MutationRefused(
+                f"mutations not allowed: {method} {path} (pass --allow-mutations)"
+            )
         send_headers = CaseInsensitiveDict(self.extra_headers)
         send_headers.update(headers or {})  # the test's own headers win
         auth = self.authorization if authorization is DEFAULT else authorization

@@ -7,7 +7,6 @@ in any other pytest session it adds its options and stays out of the way.
 from __future__ import annotations
 
 import _thread
-import argparse
 import contextlib
 import sys
 import tempfile
@@ -20,11 +19,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from conformance import __version__, bundled, catalogue, profiles, registry, versions
+from conformance import __version__, bundled, catalogue, profiles, versions
 from conformance.auth import authorization_for, curl_auth_for
 from conformance.contract import Judge, Judgement, coverage_record, judged_properties
-from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError, UsageError
-from conformance.expectations import load_expectations
+from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
 from conformance.ledger import CleanupResult, Entry, Ledger, remove_entries, summarise_ledgers
 from conformance.outcomes import Untested
@@ -32,8 +30,9 @@ from conformance.redact import Redactor
 from conformance.report import prepare_report_dir, write_report_dir
 from conformance.report.har import HarRecorder, remove_parts
 from conformance.report.model import target_record
-from conformance.selection import Selection, not_selected_record
-from conformance.target import PROFILES, Target, build_target
+from conformance.runconfig import FLAGS, RunConfig, options_of
+from conformance.selection import not_selected_record
+from conformance.target import Target
 from conformance.verdict import CaseResult, grade, summarise, weak_reason
 
 if TYPE_CHECKING:
@@ -57,165 +56,49 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hooks)
 
 
-def _add_selection_and_network_options(group: pytest.OptionGroup) -> None:
-    group.addoption(
-        "--conformance-include",
-        dest="conformance_include",
-        action="append",
-        metavar="GLOB",
-        help="assess only requirements whose ID matches GLOB (repeatable)",
-    )
-    group.addoption(
-        "--conformance-exclude",
-        dest="conformance_exclude",
-        action="append",
-        metavar="GLOB",
-        help="leave out requirements whose ID matches GLOB (repeatable)",
-    )
-    group.addoption(
-        "--conformance-level",
-        dest="conformance_level",
-        choices=catalogue.LEVELS,
-        help="assess this level and the stricter ones",
-    )
-    group.addoption(
-        "--conformance-operation",
-        dest="conformance_operation",
-        metavar="TEXT",
-        help="assess only requirements whose operation contains TEXT",
-    )
-    group.addoption(
-        "--conformance-header",
-        dest="conformance_headers",
-        action="append",
-        metavar="'NAME: VALUE'",
-        help="send this header with every request (repeatable)",
-    )
-    group.addoption(
-        "--conformance-header-env",
-        dest="conformance_header_env",
-        action="append",
-        metavar="NAME=VAR",
-        help="send header NAME with the value of environment variable VAR (redacted)",
-    )
-    group.addoption(
-        "--conformance-proxy", dest="conformance_proxy", metavar="URL", help="HTTP(S) proxy"
-    )
-    group.addoption(
-        "--conformance-trust-env",
-        dest="conformance_trust_env",
-        action="store_true",
-        help="honour HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY",
-    )
-    group.addoption(
-        "--conformance-client-cert",
-        dest="conformance_client_cert",
-        metavar="FILE",
-        help="client certificate (PEM) for mutual TLS",
-    )
-    group.addoption(
-        "--conformance-client-key",
-        dest="conformance_client_key",
-        metavar="FILE",
-        help="the client certificate's key, if not in the same file",
-    )
-    group.addoption(
-        "--conformance-events",
-        dest="conformance_events",
-        metavar="FILE",
-        help="write one JSON line per event (run, requirement, end) as the run goes",
-    )
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The run flags (``conformance.runconfig.FLAGS``) under their pytest spellings."""
     group = parser.getgroup("actionconform", "actionconform conformance suite")
-    _add(group, "--base-url", dest="base_url", default=None, help="server under test")
-    group.addoption(
-        "--conformance-api",
-        dest="conformance_apis",
-        action="append",
-        choices=registry.names(),
-        help="API to assess (repeatable); default all",
-    )
-    group.addoption("--conformance-config", dest="conformance_config", help="target file (TOML)")
-    group.addoption("--conformance-user", dest="conformance_user", help="HTTP Basic user")
-    group.addoption(
-        "--conformance-password-env",
-        dest="conformance_password_env",
-        help="environment variable holding the password",
-    )
-    group.addoption(
-        "--conformance-token-env",
-        dest="conformance_token_env",
-        help="environment variable holding the token",
-    )
-    group.addoption(
-        "--allow-mutations",
-        dest="conformance_allow_mutations",
-        action="store_true",
-        help="permit requests a conformant server would act on",
-    )
-    group.addoption(
-        "--conformance-report-dir",
-        dest="conformance_report_dir",
-        help="write the report directory here",
-    )
-    group.addoption(
-        "--conformance-timeout", dest="conformance_timeout", type=float, help="seconds per request"
-    )
-    group.addoption("--ca-bundle", dest="conformance_ca_bundle", help="CA bundle file")
-    group.addoption(
-        "--insecure",
-        dest="conformance_insecure",
-        action="store_true",
-        help="do not verify TLS certificates",
-    )
-    group.addoption(
-        "--expectations", dest="conformance_expectations", help="known deviations (TOML)"
-    )
-    group.addoption(
-        "--conformance-profile",
-        dest="conformance_profile",
-        choices=PROFILES,
-        default="fast",
-        help="how hard property-based tests search",
-    )
-    group.addoption(
-        "--conformance-strict",
-        dest="conformance_strict",
-        action="store_true",
-        help="failed SHOULD requirements make the run non-conformant",
-    )
-    group.addoption(
-        "--conformance-max-response-bytes",
-        dest="conformance_max_response_bytes",
-        type=int,
-        help="largest response body read",
-    )
-    group.addoption(
-        "--conformance-max-rps",
-        dest="conformance_max_rps",
-        type=float,
-        help="at most this many requests per second (shared by all workers)",
-    )
-    group.addoption(
-        "--conformance-vendor-version",
-        dest="conformance_vendor_version",
-        help="judge by the rules of this vendor version (default: what any documented one allows)",
-    )
-    group.addoption(
-        "--conformance-deadline",
-        dest="conformance_deadline",
-        type=float,
-        help="stop the run after this many seconds (partial report, complete: false)",
-    )
-    _add_selection_and_network_options(group)
-    group.addoption(
-        "--conformance-from-cli",
-        dest="conformance_from_cli",
-        action="store_true",
-        help=argparse.SUPPRESS,
-    )
+    for flag in FLAGS:
+        if flag.pytest is not None:
+            _add(group, flag.pytest, dest=flag.pytest_dest, **flag.options)
+
+
+class RunPlugin:
+    """What ``conformance run`` hands to pytest: the run's configuration, built once. After the
+    session it holds the report and the run's state, from which the command prints the verdict.
+    The hooks are this module's (the entry-point plugin); they find the object registered."""
+
+    def __init__(self, run: RunConfig) -> None:
+        self.run = run
+        self.report: dict[str, Any] | None = None
+        self.state: RunState | None = None
+
+
+def _holder(config: pytest.Config) -> RunPlugin | None:
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, RunPlugin):
+            return plugin
+    return None
+
+
+_WIRE_KEY = "actionconform_run"
+
+
+def _run_config(config: pytest.Config) -> RunConfig | None:
+    """The run: the object ``conformance run`` registered, the controller's (in an xdist
+    worker), or, for ``pytest --pyargs conformance.suites``, pytest's options mapped into it."""
+    holder = _holder(config)
+    if holder is not None:
+        return holder.run
+    wire = getattr(config, "workerinput", {}).get(_WIRE_KEY)
+    if wire is not None:
+        return RunConfig.from_wire(wire)
+    if not _suite_mode(config):
+        return None
+    run = RunConfig.from_options(options_of(config.getoption))
+    run.start_clock()
+    return run
 
 
 def _suite_mode(config: pytest.Config) -> bool:
@@ -227,39 +110,14 @@ def _suite_mode(config: pytest.Config) -> bool:
 class RunState:
     """What one run knows: the target, expectations, clients and the results so far."""
 
-    def __init__(self, config: pytest.Config) -> None:
-        option = config.getoption
-        self.target: Target = build_target(
-            config=option("conformance_config"),
-            apis=option("conformance_apis"),
-            base_url=option("base_url"),
-            username=option("conformance_user"),
-            password_env=option("conformance_password_env"),
-            token_env=option("conformance_token_env"),
-            timeout=option("conformance_timeout"),
-            ca_bundle=option("conformance_ca_bundle"),
-            insecure=option("conformance_insecure"),
-            allow_mutations=option("conformance_allow_mutations"),
-            max_response_bytes=option("conformance_max_response_bytes"),
-            max_rps=option("conformance_max_rps"),
-            vendor_version=option("conformance_vendor_version"),
-            headers=option("conformance_headers"),
-            header_env=option("conformance_header_env"),
-            proxy=option("conformance_proxy"),
-            trust_env=option("conformance_trust_env"),
-            client_cert=option("conformance_client_cert"),
-            client_key=option("conformance_client_key"),
-        )
-        self.selection = Selection.of(
-            option("conformance_include"),
-            option("conformance_exclude"),
-            option("conformance_level"),
-            option("conformance_operation"),
-        )
-        self.expectations = load_expectations(option("conformance_expectations"))
-        self.strict: bool = option("conformance_strict")
-        self.profile: str = option("conformance_profile")
-        self.report_dir: str | None = option("conformance_report_dir")
+    def __init__(self, config: pytest.Config, run: RunConfig) -> None:
+        self.run = run
+        self.target: Target = run.target
+        self.selection = run.selection
+        self.expectations = run.expectations
+        self.strict: bool = run.strict
+        self.profile: str = run.profile
+        self.report_dir: str | None = run.report_dir
         if self.report_dir and not hasattr(config, "workerinput"):
             prepare_report_dir(self.report_dir)
         self.is_controller = not hasattr(config, "workerinput")
@@ -287,15 +145,9 @@ class RunState:
             self.rate_limiter = RateLimiter(self.target.max_rps / share)
         # The run deadline, as time.monotonic() of this process (workers inherit the epoch).
         self.deadline: float | None = None
-        self.deadline_seconds: float | None = option("conformance_deadline")
-        if self.deadline_seconds is not None:
-            if self.deadline_seconds <= 0:
-                raise UsageError("--deadline must be a positive number of seconds")
-            ends_at = float(workerinput.get("actionconform_ends_at", 0)) or (
-                time.time() + self.deadline_seconds
-            )
-            self.ends_at = ends_at
-            self.deadline = time.monotonic() + (ends_at - time.time())
+        self.deadline_seconds: float | None = run.deadline
+        if run.ends_at is not None:
+            self.deadline = time.monotonic() + (run.ends_at - time.time())
         self.stop_reason: str | None = None
         self.backstop: threading.Timer | None = None
         self.session: pytest.Session | None = None
@@ -521,18 +373,19 @@ def state_of(config: pytest.Config) -> RunState | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the catalogue requirement a test checks")
-    if not _suite_mode(config):
-        return
     try:
-        state = RunState(config)
+        run = _run_config(config)
+        if run is None:
+            return
+        state = RunState(config, run)
     except ConformanceError as exc:
         pytest.exit(str(exc), returncode=exc.exit_code)
     config.stash[_STATE_KEY] = state
     profiles.load_profile(state.profile)
-    from_cli = config.getoption("conformance_from_cli")
+    from_cli = state.run.preflight_done
     if not state.is_controller:
         return
-    events_file = config.getoption("conformance_events")
+    events_file = state.run.events
     if events_file:
         from conformance.events import EventWriter, open_events
 
@@ -592,8 +445,8 @@ def _deadline_reason(state: RunState) -> str:
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker ends at the same wall-clock moment as the controller."""
     state = state_of(node.config)
-    if state is not None and state.deadline is not None:
-        node.workerinput["actionconform_ends_at"] = state.ends_at
+    if state is not None:
+        node.workerinput[_WIRE_KEY] = state.run.to_wire()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -825,6 +678,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.stop_reason = "internal error of the suite (see the output above)"
     report = state.write(complete=not (interrupted or broken or stopped), finished=True)
     session.config.stash[_REPORT_KEY] = report
+    holder = _holder(session.config)
+    if holder is not None:
+        holder.report, holder.state = report, state
     state.announce_end(report)
     if broken:
         session.exitstatus = EXIT_INTERNAL
