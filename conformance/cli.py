@@ -164,7 +164,7 @@ def _pytest_args(run: RunConfig) -> list[str]:
 
     args = [
         "--pyargs",
-        "conformance.suites",
+        *_suite_modules(run),
         "-c",
         str(SUITES_DIR / "pytest.ini"),
         "--rootdir",
@@ -174,12 +174,28 @@ def _pytest_args(run: RunConfig) -> list[str]:
         "no:schemathesis",
         "-p",
         "no:anyio",
+        # Its end-of-session gc.collect() costs ~0.3 s, more inside a big process; the suite
+        # reports its own errors.
+        "-p",
+        "no:unraisableexception",
     ]
     if run.workers > 1:
         args += ["-n", str(run.workers)]
     # The run speaks for itself (live display, one summary): pytest's terminal stays silent.
     args += ["-p", "no:terminal"]
     return args
+
+
+def _suite_modules(run: RunConfig) -> list[str]:
+    """What pytest collects: the folders of the APIs the run assesses and the shared modules
+    (``conformance/suites/test_*.py``), not every API's tests only to deselect them."""
+    from conformance import registry
+    from conformance.paths import SUITES_DIR
+
+    if set(run.target.apis) == set(registry.names()):
+        return ["conformance.suites"]
+    shared = [f"conformance.suites.{path.stem}" for path in sorted(SUITES_DIR.glob("test_*.py"))]
+    return [registry.profile(api).package for api in run.target.apis] + shared
 
 
 def _default_report_dir() -> Path:
@@ -218,16 +234,21 @@ def execute(run: RunConfig, *, started: float | None = None) -> int:
         open_events(run.events).close()
     if target.insecure:
         print("warning: TLS certificate verification is off (--insecure)", file=sys.stderr)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    rate_limiter = RateLimiter(target.max_rps) if target.max_rps else None
-    preflight_or_report(
-        target, report_dir, rate_limiter=rate_limiter, selection=run.selection, events=run.events
-    )
-    run.preflight_done = True
-    holder = RunPlugin(run)
-    display, terminal = _live_display(run.no_color)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    on_sigterm = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    display, terminal = None, None
     try:
+        rate_limiter = RateLimiter(target.max_rps) if target.max_rps else None
+        preflight_or_report(
+            target,
+            report_dir,
+            rate_limiter=rate_limiter,
+            selection=run.selection,
+            events=run.events,
+        )
+        run.preflight_done = True
+        holder = RunPlugin(run)
+        display, terminal = _live_display(run.no_color)
         plugins: list[object] = [holder] + ([display] if display is not None else [])
         code = int(pytest.main(_pytest_args(run), plugins=plugins))
     finally:
@@ -235,6 +256,8 @@ def execute(run: RunConfig, *, started: float | None = None) -> int:
             display.close()
         if terminal is not None:
             terminal.close()
+        if in_main_thread:  # a run inside another program leaves its handler as found
+            signal.signal(signal.SIGTERM, on_sigterm or signal.SIG_DFL)
     report = holder.report
     if report is None:
         print(

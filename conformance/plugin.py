@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+from hypothesis import settings
 
 from conformance import __version__, bundled, catalogue, profiles, versions
 from conformance.auth import authorization_for, curl_auth_for
@@ -117,6 +118,7 @@ class RunState:
         self.expectations = run.expectations
         self.strict: bool = run.strict
         self.profile: str = run.profile
+        self.previous_profile: str | None = None  # Hypothesis' profile before the run
         self.report_dir: str | None = run.report_dir
         if self.report_dir and not hasattr(config, "workerinput"):
             prepare_report_dir(self.report_dir)
@@ -381,7 +383,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConformanceError as exc:
         pytest.exit(str(exc), returncode=exc.exit_code)
     config.stash[_STATE_KEY] = state
-    profiles.load_profile(state.profile)
+    state.previous_profile = profiles.load_profile(state.profile)
     from_cli = state.run.preflight_done
     if not state.is_controller:
         return
@@ -453,6 +455,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = state_of(config)
     if state is not None and state.backstop is not None:
         state.backstop.cancel()
+    if state is not None and state.previous_profile is not None:
+        settings.load_profile(state.previous_profile)  # as the run found Hypothesis
     bundled.stop_all()
 
 

@@ -44,11 +44,15 @@ def profile_settings(name: str) -> settings:
     )
 
 
-def load_profile(name: str) -> None:
-    """Make profile ``name`` Hypothesis' default (``actionconform-<name>``)."""
+def load_profile(name: str) -> str:
+    """Make profile ``name`` Hypothesis' default (``actionconform-<name>``); returns the name of
+    the profile it replaces, for ``settings.load_profile`` when the run ends (a run in the
+    process of another program, e.g. a test, leaves Hypothesis as it found it)."""
+    previous = settings.get_current_profile_name()
     for profile in EXAMPLES:
         settings.register_profile(f"actionconform-{profile}", profile_settings(profile))
     settings.load_profile(f"actionconform-{name}")
+    return previous
 
 
 def current_profile() -> str | None:

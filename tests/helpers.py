@@ -71,8 +71,45 @@ def write_target(path: Path, api: str, url: str, fixtures: dict[str, Any]) -> Pa
     return path
 
 
-def run_against(url: str, api: str, report_dir: Path, *extra: str) -> CliResult:
-    """Run the suite for one API against a reference server at ``url``, mutations allowed.
+def run_in_process(
+    *args: str, report_dir: Path | None = None, env: dict[str, str] | None = None
+) -> CliResult:
+    """``conformance ARGS`` through the command's own entry point (``conformance.cli.main``)
+    in this interpreter: the same path from flag to verdict as ``run_cli``, without starting an
+    interpreter per run. ``env`` is set for the run and restored after it."""
+    import contextlib
+    import io
+
+    from conformance import cli
+
+    argv = [*args, *(["--report-dir", str(report_dir)] if report_dir is not None else [])]
+    changes = {**(env or {}), "ACTIONCONFORM_DEBUG": None}
+    saved = {name: os.environ.get(name) for name in changes}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for name, value in changes.items():
+            _set_env(name, value)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(argv)
+    finally:
+        for name, value in saved.items():
+            _set_env(name, value)
+    return CliResult(code, out.getvalue(), err.getvalue(), report_dir)
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def run_against(
+    url: str, api: str, report_dir: Path, *extra: str, in_process: bool = False
+) -> CliResult:
+    """Run the suite for one API against a reference server at ``url``, mutations allowed:
+    ``conformance run`` in a subprocess, or with ``in_process`` through the same entry point in
+    this interpreter (``run_in_process``).
 
     The target file names the reference server's seeded objects, as a user's would name theirs.
     """
@@ -82,7 +119,8 @@ def run_against(url: str, api: str, report_dir: Path, *extra: str) -> CliResult:
     config = write_target(
         report_dir.parent / f"target-{api}.toml", api, url, app_class(api)().fixtures()
     )
-    return run_cli(
+    runner = run_in_process if in_process else run_cli
+    return runner(
         "run",
         "--config",
         str(config),

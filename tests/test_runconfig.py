@@ -156,3 +156,22 @@ def test_a_refused_mutation_is_a_skip_sent_nowhere() -> None:
         client.request("DELETE", "/x")
     assert isinstance(refused.value, unittest.SkipTest)
     assert client.last_exchange is None  # refused before anything was prepared or sent
+
+
+def test_a_run_inside_this_process_leaves_it_as_found(
+    tmp_path: Path, serve: Callable[..., str]
+) -> None:
+    """``conformance run`` through its entry point in another program's interpreter (the
+    in-process fault tests): the verdict as from the command, Hypothesis and SIGTERM as found."""
+    import signal
+
+    from hypothesis import settings
+
+    from tests.helpers import run_against
+
+    profile, on_sigterm = settings.get_current_profile_name(), signal.getsignal(signal.SIGTERM)
+    result = run_against(serve("edgeiq"), "edgeiq", tmp_path / "report", in_process=True)
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("conformant") and result.report["summary"]["verdict"]
+    assert settings.get_current_profile_name() == profile
+    assert signal.getsignal(signal.SIGTERM) == on_sigterm

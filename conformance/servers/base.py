@@ -459,6 +459,12 @@ class ReferenceServer:
         shown = f"[{name}]" if ":" in name else name
         return f"{self.scheme}://{shown}:{port}{self.app.BASE_PATH}"
 
+    def replace_app(self, app: ReferenceApp) -> None:
+        """Serve ``app`` from now on (e.g. the same API with another fault, or fresh state),
+        on the same socket and thread: tests start a server once per API and reset it."""
+        self.app = app
+        self.httpd.RequestHandlerClass.app = app  # type: ignore[attr-defined]
+
     def start(self) -> str:
         self._thread = threading.Thread(
             target=self.httpd.serve_forever,
