@@ -281,6 +281,8 @@ class RunState:
             seconds = sum(self.durations.get(case.nodeid, 0.0) for case in cases)
             record["duration"] = round(seconds, 3)
         target = self.target
+        if target.vendor_version is None:
+            note_version_bound(self.requirements, records)
         report: dict[str, Any] = {
             "format": "actionconform-report/1",
             "tool_version": __version__,
@@ -363,6 +365,16 @@ class RunState:
             # then only strips SecureParameter contents (a short password cannot break keys).
             write_report_dir(self.report_dir, self.redactor.tree(report), Redactor())
         return report
+
+
+def note_version_bound(requirements: list[Requirement], records: list[dict[str, Any]]) -> None:
+    """Say why a failed requirement that only some vendor versions have does not gate."""
+    for requirement, record in zip(requirements, records, strict=True):
+        span = versions.describe(requirement.since, requirement.until)
+        if record["status"] == "failed" and span and "reason" not in record:
+            record["reason"] = (
+                f"holds {span} only: without --vendor-version this failure does not gate"
+            )
 
 
 def _now() -> str:

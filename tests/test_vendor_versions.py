@@ -11,10 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 from conformance import catalogue, versions
 from conformance.catalogue import Requirement
 from conformance.errors import UsageError
+from conformance.servers import ReferenceServer, app_class
 from conformance.servers.redis_enterprise import RedisEnterpriseApp
 from conformance.suites.redis_enterprise import schemas
 from conformance.target import build_target
@@ -196,3 +198,51 @@ def test_mock_refuses_a_version_it_does_not_model() -> None:
     assert result.code == 2
     assert "cannot play version '6.0'" in result.stderr
     assert_no_traceback(result)
+
+
+# -- BigFix: realm from 9.5.15, downloads from 11.0 (NOTES.md) --------------------------------
+
+BIGFIX_VERSIONS = app_class("bigfix").VERSIONS
+
+
+def test_bigfix_before_11_0_has_no_download_routes() -> None:
+    with ReferenceServer(app_class("bigfix")(vendor_version="9.5.15")) as server:
+        response = requests.get(
+            server.url + "/api/action/44/downloads", auth=("conformance", "conformance"), timeout=10
+        )
+        assert response.status_code == 404
+    with ReferenceServer(app_class("bigfix")(vendor_version="11.0")) as server:
+        response = requests.get(
+            server.url + "/api/action/44/downloads", auth=("conformance", "conformance"), timeout=10
+        )
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("version", BIGFIX_VERSIONS)
+def test_each_bigfix_version_passes_under_its_own_rules_and_the_default(
+    serve: Callable[..., str], tmp_path: Path, version: str
+) -> None:
+    url = serve(app_class("bigfix")(vendor_version=version))
+    own = run_against(url, "bigfix", tmp_path / "own", "--vendor-version", version)
+    assert own.code == 0, own.stdout + own.stderr
+    assert _failed(own) == set()
+    downloads = {
+        requirement.id
+        for requirement in catalogue.load_api("bigfix")
+        if requirement.since == "11.0"
+    }
+    skipped = {rid for rid, status in own.statuses().items() if status == "skipped"}
+    assert skipped == (downloads if version == "9.5.15" else set())
+    default = run_against(url, "bigfix", tmp_path / "default")
+    assert default.code == 0, default.stdout + default.stderr
+    assert _failed(default) == set()
+
+
+def test_a_failed_version_bound_requirement_says_why_it_does_not_gate() -> None:
+    from conformance.plugin import note_version_bound
+
+    bound, always = _requirement(since="11.0"), _requirement()
+    records = [{"status": "failed"}, {"status": "failed"}]
+    note_version_bound([bound, always], records)
+    assert "from 11.0 only" in records[0]["reason"]
+    assert "reason" not in records[1]

@@ -56,6 +56,8 @@ from conformance.servers.bigfix.state import (
 )
 
 REALM = 'Basic realm="BigFix Server"'
+DOWNLOADS_SINCE = "11.0"
+DOWNLOAD_ROUTES = re.compile(r"^/api/action/[^/]+/downloads?(/|$)")
 TARGET_LIST_LIMIT = 10000  # targetBySpecificListLimit
 ACTION_KINDS = ("SingleAction", "SourcedFixletAction", "MultipleActionGroup")
 NOT_FAILED = "That download has not failed."
@@ -69,6 +71,9 @@ class BigFixApp(ReferenceApp):
     FAULTS = load_faults(Path(__file__).with_name("faults.toml"))
     SEED_OPTIONS = ("computers",)
     VARIANTS = load_variants(Path(__file__).with_name("variants.toml"))
+    # NOTES.md: realm "BigFix Server" (9.5.15+), downloads (11.0+). Playing 9.5.15, the
+    # download routes do not exist (404, like any unknown path).
+    VERSIONS = ("9.5.15", "11.0")
     SESSION_TOKEN = "actionconform-session-0001"
 
     def __init__(
@@ -95,6 +100,8 @@ class BigFixApp(ReferenceApp):
         if not self.authorized(request) and not self.faulty("no-auth"):
             realm = 'Basic realm="Restricted"' if self.faulty("no-realm") else REALM
             return Reply(401, "", None, {"WWW-Authenticate": realm})
+        if not self.plays(DOWNLOADS_SINCE) and DOWNLOAD_ROUTES.search(request.path):
+            return self.not_found(request)
         with self.lock:
             reply = super().handle(request, handler)
         if self.varies("session-token"):
