@@ -26,6 +26,7 @@ from conformance.servers.base import (
     ReferenceApp,
     Reply,
     Request,
+    Variant,
     route,
 )
 
@@ -143,6 +144,25 @@ FAULTS: dict[str, Fault] = {
 }
 
 
+# Conformant ways of answering (conformance mock edgeiq --variant NAME); the HTTP-level ones
+# come from servers.base.
+VARIANTS: dict[str, Variant] = {
+    variant.name: variant
+    for variant in (
+        Variant(
+            "action-200",
+            "an accepted fleet action answers 200 (default 202)",
+            "NOTES.md: the success status code is not published (any 2xx)",
+        ),
+        Variant(
+            "action-201",
+            "an accepted fleet action answers 201 (default 202)",
+            "NOTES.md: the success status code is not published (any 2xx)",
+        ),
+    )
+}
+
+
 class Invalid(Exception):
     """The body breaks a documented rule: 400 with this message."""
 
@@ -209,6 +229,7 @@ class EdgeIQApp(ReferenceApp):
     # fleet's devices (tags, metadata, heartbeat) with no undo: the documented effect of a
     # mutation, which is why --allow-mutations against EdgeIQ must name a test fleet.
     HISTORY = ("bulk_responses", "fleets")
+    VARIANTS = VARIANTS
     FAULTS = FAULTS
     BASE_PATH = "/api/v1/platform"
 
@@ -381,7 +402,8 @@ class EdgeIQApp(ReferenceApp):
         document: dict[str, Any] = {"bulk_response_id": bulk.id, "status": bulk.status}
         if self.faulty("no-bulk-response-id"):
             document = {"id": bulk.id, "status": bulk.status}
-        return _json(202, document)
+        status = {"action-200": 200, "action-201": 201}.get(self.variant or "", 202)
+        return _json(status, document)
 
     @route("GET", r"/bulk_responses/(?P<bulk_response_id>[^/]+)")
     def read_bulk_response(self, request: Request, bulk_response_id: str) -> Reply:

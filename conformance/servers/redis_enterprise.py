@@ -147,6 +147,11 @@ FAULTS: dict[str, Fault] = {
             "an unknown cluster action answers 200 with a queued placeholder",
         ),
         Fault(
+            "lifecycle-reopens",
+            "REDIS-CLUSTER-ACTION-LIFECYCLE",
+            "a completed cluster action reads as running again once (completed -> running)",
+        ),
+        Fault(
             "post-202",
             "REDIS-CLUSTER-ACTION-POST-200",
             "a started cluster action answers 202 instead of 200",
@@ -373,6 +378,7 @@ class RedisEnterpriseApp(ReferenceApp):
             "change_master", SEED_CLUSTER_ACTION_UID, time.monotonic() - 3600, {"node_uid": "1"}
         )
         self.cluster_runs: list[ClusterRun] = [earlier]
+        self.completed_reads: dict[str, int] = {}  # fault lifecycle-reopens
         self.replaced: list[ClusterRun] = []  # results a new start kept (fault keep-previous)
 
     # -- plumbing --------------------------------------------------------------------------
@@ -528,6 +534,10 @@ class RedisEnterpriseApp(ReferenceApp):
                 return self.error(404, "action_not_found", f"No status for action {action}")
             return self.reply_json({"name": action, "progress": 0.0, "status": "queued"})
         view = run.view(time.monotonic())
+        if view["status"] == "completed" and self.faulty("lifecycle-reopens"):
+            self.completed_reads[run.action_uid] = self.completed_reads.get(run.action_uid, 0) + 1
+            if self.completed_reads[run.action_uid] == 2:  # the read after the first completed
+                view["status"] = "running"
         if self.faulty("cluster-action-progress-over"):
             view["progress"] = 120.0
         if self.faulty("cluster-action-wrong-name"):

@@ -81,6 +81,7 @@ class BigFixApp(ReferenceApp):
     ) -> None:
         super().__init__(fault, **kwargs)
         self.created: list[bytes] = []  # every accepted POST body, for the suite's own tests
+        self.stopped_reads: dict[int, int] = {}  # fault stop-reopens
         self.actions: dict[int, StoredAction] = seeded_actions()
         if computers is not None:
             seed_computers(self.actions, computers)
@@ -323,6 +324,10 @@ class BigFixApp(ReferenceApp):
             return found
         action = found
         shown_id = action.id + 1 if self.faulty("status-wrong-actionid") else action.id
+        shown_status = action.status
+        if action.status == "Stopped" and self.faulty("stop-reopens"):
+            self.stopped_reads[action.id] = self.stopped_reads.get(action.id, 0) + 1
+            shown_status = "Stopped" if self.stopped_reads[action.id] == 1 else "Open"
         with_state = not self.faulty("status-no-state")
         computers = action.rendered_computers.get(with_state)
         if computers is None:
@@ -332,7 +337,7 @@ class BigFixApp(ReferenceApp):
         issued = "" if self.varies("optional-omitted") else http_date(action.issued)
         results = (
             f"<ActionResults Resource={resource}>"
-            f"<ActionID>{shown_id}</ActionID><Status>{action.status}</Status>"
+            f"<ActionID>{shown_id}</ActionID><Status>{shown_status}</Status>"
             + (f"<DateIssued>{issued}</DateIssued>" if issued else "")
             + f"{computers}</ActionResults>"
         )

@@ -61,6 +61,14 @@ def test_stopped_action_is_stopped(
         checks.expect(
             status == "Stopped", f"after a stop the status is {status!r}, not Stopped", response
         )
+        # Open -> Stopped is the documented lifecycle: later reads never show it Open again.
+        for read in (2, 3):
+            response, status = status_of(bigfix, str(posted.action_id))
+            checks.expect(
+                status == "Stopped",
+                f"read {read} after the stop shows {status!r}; a stopped action stays Stopped",
+                response,
+            )
     finally:
         delete_action(bigfix, ledger, posted)
 
