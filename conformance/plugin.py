@@ -281,8 +281,7 @@ class RunState:
             seconds = sum(self.durations.get(case.nodeid, 0.0) for case in cases)
             record["duration"] = round(seconds, 3)
         target = self.target
-        if target.vendor_version is None:
-            note_version_bound(self.requirements, records)
+        note_version_bound(self.requirements, records, target.vendor_version)
         report: dict[str, Any] = {
             "format": "actionconform-report/1",
             "tool_version": __version__,
@@ -367,11 +366,21 @@ class RunState:
         return report
 
 
-def note_version_bound(requirements: list[Requirement], records: list[dict[str, Any]]) -> None:
-    """Say why a failed requirement that only some vendor versions have does not gate."""
+def note_version_bound(
+    requirements: list[Requirement], records: list[dict[str, Any]], version: str | None = None
+) -> None:
+    """Version-bound requirements: with a version, one outside its range is skipped as not
+    applicable (whatever judged it); without one, a failure says why it does not gate."""
     for requirement, record in zip(requirements, records, strict=True):
         span = versions.describe(requirement.since, requirement.until)
-        if record["status"] == "failed" and span and "reason" not in record:
+        if not span:
+            continue
+        if version is not None and not versions.applies(
+            requirement.since, requirement.until, version
+        ):
+            record.update(status="skipped", evidence=[])
+            record["reason"] = f"not applicable to vendor version {version} (holds {span})"
+        elif version is None and record["status"] == "failed" and "reason" not in record:
             record["reason"] = (
                 f"holds {span} only: without --vendor-version this failure does not gate"
             )

@@ -246,3 +246,13 @@ def test_a_failed_version_bound_requirement_says_why_it_does_not_gate() -> None:
     note_version_bound([bound, always], records)
     assert "from 11.0 only" in records[0]["reason"]
     assert "reason" not in records[1]
+
+
+def test_a_requirement_outside_the_version_is_skipped_whatever_judged_it() -> None:
+    from conformance.plugin import note_version_bound
+
+    records = [{"status": "untested", "reason": "no test case was run"}, {"status": "passed"}]
+    note_version_bound([_requirement(since="11.0"), _requirement()], records, "9.5.15")
+    assert records[0]["status"] == "skipped"
+    assert records[0]["reason"] == "not applicable to vendor version 9.5.15 (holds from 11.0)"
+    assert records[1] == {"status": "passed"}
