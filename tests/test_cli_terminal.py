@@ -121,3 +121,53 @@ def test_off_a_terminal_the_run_is_quiet_until_its_summary(tmp_path: Path) -> No
     assert lines[1].startswith(f"  failed: {FAILED} (MUST) ")
     assert lines[2] == f"report: {tmp_path / 'r' / 'report.html'}"
     assert "\x1b[" not in result.stdout
+
+
+def test_ctrl_c_clears_the_display_and_says_where_the_partial_report_is(tmp_path: Path) -> None:
+    import signal
+    import threading
+
+    from conformance.servers.base import Reply, Request
+
+    app = app_class("bigfix")()
+    held, release = threading.Event(), threading.Event()
+    original = app.dispatch
+
+    def dispatch(request: Request) -> Reply:
+        if request.basic_auth() is None:  # the BIGFIX-AUTH-401 test's requests wait
+            held.set()
+            release.wait(120)
+        return original(request)
+
+    app.dispatch = dispatch  # type: ignore[method-assign]
+    environment = {**os.environ, "TERM": "xterm-256color", PASSWORD_ENV: "conformance"}
+    args = _faulty_run_args("", tmp_path / "r")
+    with ReferenceServer(app) as server:
+        args[args.index("--base-url") + 1] = server.url
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(sys.executable, [sys.executable, "-m", "conformance", *args], environment)
+        chunks: list[bytes] = []
+        try:
+            assert held.wait(120), "the run never reached the held request"
+            os.kill(pid, signal.SIGINT)
+            while True:
+                ready, _, _ = select.select([fd], [], [], 120)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            release.set()
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+    output = b"".join(chunks).decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 130, output
+    assert "interrupted: partial report in" in output
+    assert output.rfind("\x1b[?25h") > output.rfind("\x1b[?25l")  # the cursor is back
+    assert (tmp_path / "r" / "report.json").exists()
