@@ -1,7 +1,9 @@
 """``--events FILE``: one JSON object per line, written and flushed as the run goes.
 
 Events: ``run-started`` (what will be assessed), ``requirement-finished`` (one per requirement
-of the catalogue for the selected APIs, with its status), ``run-finished`` (the verdict and
+of the catalogue for the selected APIs, with its status; once more with ``revised: true`` if
+the status changed after, because other tests' exchanges judged against the spec failed it),
+``run-finished`` (the verdict and
 counts, whether the run is complete, where the report is). Every line carries ``event`` and
 ``time`` (UTC, ISO 8601). A tool can follow the file as it grows (``tail -f``).
 """
@@ -18,7 +20,17 @@ import pytest
 from conformance.errors import UsageError
 
 FORMAT = "actionconform-events/1"
-RECORD_FIELDS = ("id", "api", "operation", "level", "title", "status", "reason", "checks")
+RECORD_FIELDS = (
+    "id",
+    "api",
+    "operation",
+    "level",
+    "title",
+    "status",
+    "reason",
+    "checks",
+    "revised",
+)
 
 
 def open_events(path: str | Path) -> IO[str]:

@@ -129,7 +129,7 @@ class RunState:
         self.selected = {r.id for r in self.requirements if self.selection.selects(r)}
         # Requirement finished: every test serving it reported its teardown (live hooks).
         self.served_done: dict[str, set[str]] = {}
-        self.finished: set[str] = set()
+        self.finished: dict[str, str] = {}  # requirement id -> the status announced
         self.known = catalogue.load_all()
         self.results: dict[str, CaseResult] = {}
         # The contract judge: judgements of the current test phase, and statuses seen.
@@ -310,11 +310,20 @@ class RunState:
         return report
 
     def announce(self, requirement: Requirement, record: dict[str, Any] | None = None) -> None:
-        """Call the requirement-finished hook once per requirement (controller only)."""
-        if requirement.id in self.finished or self.session is None:
+        """Call the requirement-finished hook once per requirement (controller only); at the
+        end once more, marked ``revised``, for one whose status changed after it finished
+        (other tests' exchanges judged against the spec can still fail it)."""
+        if self.session is None:
             return
-        self.finished.add(requirement.id)
+        announced = self.finished.get(requirement.id)
+        if announced is not None and record is None:
+            return
         record = record if record is not None else self.record_for(requirement)
+        if announced is not None:
+            if announced == record["status"]:
+                return
+            record = {**record, "revised": True}
+        self.finished[requirement.id] = record["status"]
         hook = self.session.config.hook
         hook.pytest_actionconform_requirement_finished(
             config=self.session.config, record=self.redactor.tree(record)

@@ -29,12 +29,12 @@ class ProgressDisplay:
             transient=True,
         )
         self.tasks: dict[str, TaskID] = {}
-        self.failures: dict[str, int] = {}
+        self.statuses: dict[str, dict[str, str]] = {}  # per API: requirement id -> status
         self.started = False
 
     def pytest_actionconform_run_started(self, run: dict[str, Any]) -> None:
         for api, total in run["requirements"].items():
-            self.failures[api] = 0
+            self.statuses[api] = {}
             self.tasks[api] = self.progress.add_task(api, total=total, failures="")
         self.progress.start()
         self.started = True
@@ -43,13 +43,12 @@ class ProgressDisplay:
         task = self.tasks.get(record["api"])
         if task is None or record.get("reason") == "not selected":
             return
-        fields: dict[str, Any] = {}
-        if record["status"] == "failed":
-            self.failures[record["api"]] += 1
-            count = self.failures[record["api"]]
-            text = f"{count} failure" + ("s" if count > 1 else "")
-            fields["failures"] = f"[red]{text}[/red]"
-        self.progress.update(task, advance=1, **fields)
+        statuses = self.statuses[record["api"]]
+        advance = 0 if record["id"] in statuses else 1  # a revised status is no new one
+        statuses[record["id"]] = record["status"]
+        count = sum(1 for status in statuses.values() if status == "failed")
+        text = f"[red]{count} failure{'s' if count > 1 else ''}[/red]" if count else ""
+        self.progress.update(task, advance=advance, failures=text)
 
     def pytest_actionconform_run_finished(
         self, report: dict[str, Any], report_dir: str | None

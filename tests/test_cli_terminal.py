@@ -171,3 +171,26 @@ def test_ctrl_c_clears_the_display_and_says_where_the_partial_report_is(tmp_path
     assert "interrupted: partial report in" in output
     assert output.rfind("\x1b[?25h") > output.rfind("\x1b[?25l")  # the cursor is back
     assert (tmp_path / "r" / "report.json").exists()
+
+
+def test_the_display_counts_a_revised_requirement_once_and_shows_its_failure() -> None:
+    import io
+
+    from conformance.progress import ProgressDisplay
+
+    display = ProgressDisplay(io.StringIO(), color=False)
+    display.pytest_actionconform_run_started({"requirements": {"bigfix": 2}})
+    try:
+        first = {"id": "A-B", "api": "bigfix", "status": "passed"}
+        display.pytest_actionconform_requirement_finished(first)
+        display.pytest_actionconform_requirement_finished(
+            {**first, "status": "failed", "revised": True}
+        )
+        display.pytest_actionconform_requirement_finished(
+            {"id": "C-D", "api": "bigfix", "status": "skipped", "reason": "not selected"}
+        )
+        (task,) = display.progress.tasks
+        assert task.completed == 1 and task.total == 2
+        assert "1 failure" in task.fields["failures"]
+    finally:
+        display.close()
