@@ -187,23 +187,51 @@ def test_a_proxy_refusing_the_credentials_is_exit_3(bigfix: tuple[str, HeaderRec
     assert "wrong-Pa55" not in result.stdout + result.stderr
 
 
-def test_environment_proxies_are_ignored_unless_trust_env(
+def test_trust_env_sends_the_run_through_the_environment_proxy(
     bigfix: tuple[str, HeaderRecorder], tmp_path: Path
 ) -> None:
-    url, _ = bigfix
+    url, recorder = bigfix
     with LoopbackProxy() as proxy:
         env = {"HTTP_PROXY": proxy.url(), "http_proxy": proxy.url(), "NO_PROXY": "", "no_proxy": ""}
-        ignored = _run(url, tmp_path / "ignored", env=env)
-        assert ignored.code == 0, ignored.stdout + ignored.stderr
-        assert proxy.passed == []
         trusted = _run(url, tmp_path / "trusted", "--trust-env", env=env)
-        assert trusted.code == 0, trusted.stdout + trusted.stderr
-        assert proxy.passed and all(passed.target.startswith(url) for passed in proxy.passed)
-        count = len(proxy.passed)
-        bypass = {**env, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
-        bypassed = _run(url, tmp_path / "bypassed", "--trust-env", env=bypass)
-        assert bypassed.code == 0, bypassed.stdout + bypassed.stderr
-        assert len(proxy.passed) == count  # NO_PROXY honoured
+    assert trusted.code == 0, trusted.stdout + trusted.stderr
+    assert len(proxy.passed) == len(recorder.seen) > 0
+    assert all(passed.target.startswith(url) for passed in proxy.passed)
+
+
+@pytest.mark.parametrize(
+    ("trust_env", "no_proxy", "through_proxy"),
+    [(False, "", False), (True, "", True), (True, "127.0.0.1", False), (True, "localhost", True)],
+)
+def test_the_client_uses_environment_proxies_only_with_trust_env_and_honours_no_proxy(
+    trust_env: bool,
+    no_proxy: str,
+    through_proxy: bool,
+    bigfix: tuple[str, HeaderRecorder],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conformance.http import ApiClient
+    from conformance.network import Network
+    from conformance.redact import Redactor
+
+    url, recorder = bigfix
+    with LoopbackProxy() as proxy:
+        for name in ("HTTP_PROXY", "http_proxy"):
+            monkeypatch.setenv(name, proxy.url())
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.setenv(name, no_proxy)
+        client = ApiClient(
+            url,
+            authorization=None,
+            redactor=Redactor(),
+            timeout=10,
+            max_response_bytes=1 << 20,
+            allow_mutations=False,
+            network=Network(trust_env=trust_env),
+        )
+        response = client.request("GET", "/api/login", retry=False)
+    assert response.status == 401 and len(recorder.seen) == 1  # the server answered
+    assert len(proxy.passed) == (1 if through_proxy else 0)
 
 
 def test_https_through_a_proxy_tunnel(tmp_path: Path) -> None:
