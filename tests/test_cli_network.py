@@ -19,7 +19,7 @@ from conformance.cli import main
 from conformance.servers import ReferenceServer, app_class
 from conformance.servers.base import ReferenceApp, Reply, Request
 from conformance.tls import CertificateFiles, make_certificate
-from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli, run_in_process
 from tests.proxy import LoopbackProxy
 
 CREDENTIALS = ("--user", "conformance", "--password-env", PASSWORD_ENV)
@@ -55,7 +55,7 @@ def bigfix() -> Iterator[tuple[str, HeaderRecorder]]:
 
 
 def _run(url: str, tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> CliResult:
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--api",
         "bigfix",
@@ -312,7 +312,7 @@ def test_target_file_keys_for_the_network(
         'header_env = { "X-Api-Key" = "GATEWAY_KEY" }\n',
         encoding="utf-8",
     )
-    result = run_cli(
+    result = run_in_process(
         "run", "--config", str(config), *SUBSET, report_dir=tmp_path / "report",
         env={PASSWORD_ENV: "conformance", "GATEWAY_KEY": SECRET},
     )  # fmt: skip

@@ -5,9 +5,6 @@ requirement are not run.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -82,11 +79,15 @@ def test_not_selected_is_skipped_and_excluding_a_fault_changes_the_verdict(
     url = serve("bigfix", "action-404-body")  # type: ignore[operator]
     faulty = "BIGFIX-ACTION-GET-404"
     subset = ("--include", "BIGFIX-ACTION-*", "--include", "BIGFIX-AUTH-401")
-    caught = run_against(url, "bigfix", tmp_path / "caught", *subset, "--level", "MUST")
+    caught = run_against(
+        url, "bigfix", tmp_path / "caught", *subset, "--level", "MUST", in_process=True
+    )
     assert_no_traceback(caught)
     assert caught.code == 1, caught.stdout + caught.stderr
     assert caught.statuses()[faulty] == "failed"
-    excluded = run_against(url, "bigfix", tmp_path / "excluded", *subset, "--exclude", faulty)
+    excluded = run_against(
+        url, "bigfix", tmp_path / "excluded", *subset, "--exclude", faulty, in_process=True
+    )
     assert excluded.code == 0, excluded.stdout + excluded.stderr
     record = excluded.requirement(faulty)
     assert (record["status"], record["reason"], record["checks"]) == ("skipped", NOT_SELECTED, 0)
@@ -105,22 +106,25 @@ def test_not_selected_is_skipped_and_excluding_a_fault_changes_the_verdict(
     assert "not selected" in excluded.stdout  # the summary says how many
 
 
-def test_tests_serving_no_selected_requirement_are_not_collected(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
+def test_tests_serving_no_selected_requirement_are_not_collected() -> None:
+    from conformance.paths import SUITES_DIR
 
-    def collect(*extra: str) -> dict[str, set[str]]:
-        command = [sys.executable, "-m", "pytest", "--pyargs", "conformance.suites", "-p"]
-        command += ["tests.selection_probe", "--conformance-api", "bigfix", "--collect-only"]
-        command += ["-q", "-p", "no:xdist", *extra]
-        env = {**os.environ, "PYTHONPATH": str(root)}
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        items = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("ITEM ")]
-        return {nodeid: set(ids) for nodeid, *ids in items}
+    class Probe:
+        def __init__(self) -> None:
+            self.items: dict[str, set[str]] = {}
 
-    chosen = collect("--conformance-include", "BIGFIX-AUTH-*", "--conformance-exclude", "*-REALM")
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            for item in session.items:
+                marks = item.iter_markers("requirement")
+                self.items[item.nodeid] = {mark.args[0] for mark in marks}
+
+    probe = Probe()
+    args = ["--pyargs", "conformance.suites", "--conformance-api", "bigfix", "--collect-only"]
+    args += ["-c", str(SUITES_DIR / "pytest.ini"), "--rootdir", str(SUITES_DIR)]
+    args += ["-p", "no:xdist", "-p", "no:terminal"]
+    args += ["--conformance-include", "BIGFIX-AUTH-*", "--conformance-exclude", "*-REALM"]
+    assert pytest.main(args, plugins=[probe]) == 0
+    chosen = probe.items
     # Only tests serving BIGFIX-AUTH-401 remain, from the test modules and the case runner
     # alike; the bigfix suite has dozens of other tests.
     assert chosen and all("BIGFIX-AUTH-401" in ids for ids in chosen.values()), chosen
