@@ -1,0 +1,114 @@
+"""The schemathesis path: spec-derived requests through the suite's client, judged by
+schemathesis's checks, each failure on the requirement the spec names."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from hypothesis import given, settings
+from schemathesis.generation import GenerationMode
+
+from conformance import spec_properties, st_hooks
+from conformance.http import ApiClient
+from conformance.profiles import profile_settings
+from conformance.redact import Redactor
+from conformance.suites import test_spec_properties
+
+STATUS_OPERATION = "bigfixGetActionStatus"
+PATH_MARK = "schemathesis response schema"
+
+
+def _client(url: str) -> ApiClient:
+    token = base64.b64encode(b"conformance:conformance").decode()
+    return ApiClient(
+        url,
+        authorization=f"Basic {token}",
+        redactor=Redactor([]),
+        timeout=10,
+        max_response_bytes=1 << 20,
+        allow_mutations=False,
+    )
+
+
+def _status_operation() -> spec_properties.SpecOperation:
+    return next(
+        operation
+        for operation in spec_properties.operations("bigfix")
+        if operation.operation.operation_id == STATUS_OPERATION
+    )
+
+
+def _judge_status_of_44(url: str) -> list[spec_properties.Finding]:
+    operation = _status_operation()
+    found: list[spec_properties.Finding] = []
+
+    @settings(profile_settings("fast"), max_examples=3)
+    @given(case=spec_properties.strategy(operation, GenerationMode.POSITIVE))
+    def probe(case: spec_properties.Case) -> None:
+        case.path_parameters["action_id"] = 44  # the documented action, with computers
+        case.query = {}  # the full status (a ?fields= answer is judged by the filtered XSD)
+        response = spec_properties.send(_client(url), case)
+        found.extend(spec_properties.judge(operation, case, response))
+
+    probe()
+    return found
+
+
+def test_a_schema_invalid_xml_answer_fails_its_requirement(serve: Callable[..., str]) -> None:
+    """The fault status-no-state drops <State>: the XSD deserializer makes schemathesis's
+    response_schema_conformance fail, on the requirement the spec's media type names."""
+    findings = _judge_status_of_44(serve("bigfix", "status-no-state"))
+    assert findings, "the schema-invalid status passed the schemathesis checks"
+    assert {finding.requirement for finding in findings} == {"BIGFIX-STATUS-GET-SCHEMA"}
+    assert all(finding.check == PATH_MARK for finding in findings)
+    assert "BESAPI.xsd" in str(findings[0].problem)
+
+
+def test_the_valid_status_passes_the_same_path(serve: Callable[..., str]) -> None:
+    assert _judge_status_of_44(serve("bigfix")) == []
+
+
+def test_the_deserializer_names_the_xsd_problem() -> None:
+    schema = st_hooks.xml_schema_for(STATUS_OPERATION, 200, "application/xml")
+    assert schema is not None and schema["x-xsd"].endswith("BESAPI.xsd")
+    assert st_hooks.xml_schema_for(STATUS_OPERATION, 404, "text/plain") is None
+
+
+def test_every_spec_operation_has_a_property_test() -> None:
+    ids = {param.id for param in test_spec_properties._params()}
+    for api in ("bigfix", "edgeiq", "nexthink", "redis-enterprise"):
+        for operation in spec_properties.operations(api):
+            assert f"{operation.id}-positive" in ids
+
+
+def test_a_run_reports_the_schemathesis_finding(serve: Callable[..., str], tmp_path: Path) -> None:
+    """The suite's property tests alone (pytest plugin), against the faulty server: the report
+    fails the requirement with schemathesis's finding as evidence."""
+    url = serve("bigfix", "status-no-state")
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:xdist",
+        "-q",
+        "-k",
+        f"{STATUS_OPERATION} and positive",
+    ]
+    command += [str(Path(test_spec_properties.__file__)), "--conformance-api", "bigfix"]
+    command += ["--base-url", url, "--conformance-user", "conformance"]
+    command += ["--conformance-password-env", "ST_PASSWORD"]
+    command += ["--conformance-report-dir", str(tmp_path / "report")]
+    env = {**os.environ, "ST_PASSWORD": "conformance"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout[-3000:]
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    record = next(r for r in report["requirements"] if r["id"] == "BIGFIX-STATUS-GET-SCHEMA")
+    assert record["status"] == "failed"
+    assert any(PATH_MARK in item["message"] for item in record["evidence"]), record["evidence"]
