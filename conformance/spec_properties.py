@@ -121,7 +121,7 @@ def operations(api: str, *, bundled: bool = False) -> Iterator[SpecOperation]:
     """Every operation of the spec that names the requirement its statuses carry."""
     by_id = {operation.operation_id: operation for operation in spec.operations(api)}
     for result in load_schema(api, bundled).get_all_operations():
-        st_operation = result.ok()
+        st_operation = result.ok()  # type: ignore[union-attr]  # our specs load (test_api_registry)
         operation = by_id.get(str(st_operation.definition.raw.get("operationId")))
         if operation is not None and operation.requirement:
             yield SpecOperation(api, operation, st_operation)
@@ -213,17 +213,17 @@ def judge(operation: SpecOperation, case: Case, response: Response) -> list[Find
         case.validate_response(as_schemathesis_response(response), checks=checks)
     except FailureGroup as group:
         failures: list[Failure] = list(group.exceptions)
-    except Failure as failure:
-        failures = [failure]
+    except Failure as single:
+        failures = [single]
     else:
         return []
     findings = []
-    for failure in failures:
+    for each in failures:
         requirement, check = requirement_for(
-            operation.operation, response, failure, body_negated=_body_negated(case)
+            operation.operation, response, each, body_negated=_body_negated(case)
         )
         if requirement is not None:
-            message = f"{failure.title}: {failure.message}".strip()
+            message = f"{each.title}: {each.message}".strip()
             findings.append(Finding(requirement, label(check), message))
     return findings
 

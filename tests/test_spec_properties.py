@@ -132,7 +132,8 @@ def test_a_link_cannot_read_an_id_from_an_xml_body() -> None:
     case = create.schemathesis.Case(body=b"<BES/>", media_type="application/xml")
     body = (
         b'<BESAPI><Action Resource="http://127.0.0.1/api/action/46"'
-        b' LastModified="Tue, 19 Mar 2013 21:23:10 +0000"><Name>t</Name><ID>46</ID></Action></BESAPI>'
+        b' LastModified="Tue, 19 Mar 2013 21:23:10 +0000">'
+        b"<Name>t</Name><ID>46</ID></Action></BESAPI>"
     )
     request = requests.Request("POST", "http://127.0.0.1/api/actions").prepare()
     response = StResponse(200, {"content-type": ["application/xml"]}, body, request, 0.0, True)

@@ -98,7 +98,8 @@ def test_operation_follows_its_spec(
     strategy = spec_properties.strategy(operation, mode, bundled=target.bundled)
     case = data.draw(strategy, label="case")
     if mode is GenerationMode.POSITIVE:
-        if case.query and data.draw(st.booleans(), label="required query parameters only"):
+        required_only: bool = data.draw(st.booleans(), label="required query parameters only")
+        if case.query and required_only:
             required = spec_properties.required_query(operation)
             case.query = {name: value for name, value in case.query.items() if name in required}
         context = spec_context(operation.api)
