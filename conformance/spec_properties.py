@@ -161,6 +161,26 @@ def strategy(
     return operation.schemathesis.as_strategy(generation_mode=mode)
 
 
+def linked_apis() -> list[str]:
+    """The APIs whose spec declares links between operations (the stateful phase)."""
+    found = []
+    for api in registry.profiles():
+        for result in load_schema(api).get_all_operations():
+            raw = result.ok().definition.raw  # type: ignore[union-attr]
+            responses = (raw.get("responses") or {}).values()
+            if any(isinstance(item, dict) and item.get("links") for item in responses):
+                found.append(api)
+                break
+    return found
+
+
+def by_operation_id(api: str, operation_id: str, *, bundled: bool) -> SpecOperation | None:
+    for operation in operations(api, bundled=bundled):
+        if operation.operation.operation_id == operation_id:
+            return operation
+    return None
+
+
 # -- sending through the suite's client --------------------------------------------------------
 
 

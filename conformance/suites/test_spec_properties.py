@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
@@ -28,7 +28,7 @@ from conformance import registry, spec_properties
 from conformance.contract import Judgement
 from conformance.http import ApiClient
 from conformance.plugin import state_of
-from conformance.profiles import search
+from conformance.profiles import profile_settings, search
 from conformance.suites.context import Context
 from conformance.target import Target
 
@@ -117,3 +117,61 @@ def test_operation_follows_its_spec(
         judgement = Judgement(response.exchange, operation.operation, response.status, findings)
         same = [i for i, j in enumerate(state.judgements) if j.exchange is response.exchange]
         state.judgements.insert(same[0] if same else len(state.judgements), judgement)
+
+
+@pytest.mark.parametrize(
+    "api",
+    [
+        pytest.param(
+            api,
+            marks=pytest.mark.requirement(
+                *sorted({str(op.operation.requirement) for op in spec_properties.operations(api)})
+            ),
+        )
+        for api in spec_properties.linked_apis()
+    ],
+)
+def test_links_between_operations(
+    api: str,
+    api_client: Callable[[str], ApiClient],
+    spec_context: Callable[[str], Context],
+    target: Target,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Schemathesis's stateful phase where the spec has links (EdgeIQ: the bulk_response_id of an
+    accepted fleet action reads its progress), each step sent and judged as above. The first
+    step creates an object, so bundled servers only."""
+    if not target.bundled:
+        pytest.skip("a stateful scenario creates objects it has no removal for; bundled only")
+    client = api_client(api)
+    state = state_of(request.config)
+    context = spec_context(api)
+    base = spec_properties.load_schema(api, True).as_state_machine()
+    sent: dict[str, Any] = {}
+
+    class Scenario(base):  # type: ignore[valid-type,misc]
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            operation_id = str(case.operation.definition.raw.get("operationId"))
+            operation = spec_properties.by_operation_id(api, operation_id, bundled=True)
+            keys = spec_properties.context_keys(operation) if operation else {}
+            for name, key in keys.items():  # the objects the suite may act on, never a link's
+                value = _known_value(context, key)
+                if value is not None and name in (case.path_parameters or {}):
+                    case.path_parameters[name] = value
+            response = spec_properties.send(client, case)
+            sent[case.id] = response
+            return spec_properties.as_schemathesis_response(response)
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            operation_id = str(case.operation.definition.raw.get("operationId"))
+            operation = spec_properties.by_operation_id(api, operation_id, bundled=True)
+            own = sent.pop(case.id)
+            if operation is None or state is None:
+                return
+            findings = spec_properties.judge(operation, case, own)
+            if findings:
+                judgement = Judgement(own.exchange, operation.operation, own.status, findings)
+                state.judgements.append(judgement)
+
+    name = state.profile if state is not None else "fast"
+    Scenario.run(settings=settings(profile_settings(name), max_examples=3, stateful_step_count=4))
