@@ -81,6 +81,13 @@ def search(*, scale: float = 1.0, at_most: int | None = None) -> Callable[[T], T
     return mark
 
 
+def scenario_settings(profile: str, *, at_most: int, steps: int) -> settings:
+    """The settings of a stateful scenario built at run time (schemathesis's state machine):
+    the profile, with at most ``at_most`` scenarios of at most ``steps`` requests each."""
+    base = profile_settings(profile)
+    return settings(base, max_examples=min(base.max_examples, at_most), stateful_step_count=steps)
+
+
 def settings_for(test: Callable[..., Any], profile: str) -> settings:
     """The settings of one property test under ``profile``: the profile with the test's share."""
     scale, at_most = getattr(test, SHARE_ATTRIBUTE, (1.0, None))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
@@ -28,7 +28,7 @@ from conformance import registry, spec_properties
 from conformance.contract import Judgement
 from conformance.http import ApiClient
 from conformance.plugin import state_of
-from conformance.profiles import profile_settings, search
+from conformance.profiles import scenario_settings, search
 from conformance.suites.context import Context
 from conformance.target import Target
 
@@ -174,4 +174,4 @@ def test_links_between_operations(
                 state.judgements.append(judgement)
 
     name = state.profile if state is not None else "fast"
-    Scenario.run(settings=settings(profile_settings(name), max_examples=3, stateful_step_count=4))
+    Scenario.run(settings=scenario_settings(name, at_most=3, steps=4))
