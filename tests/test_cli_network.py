@@ -432,3 +432,27 @@ def test_the_reproducer_ignores_environment_proxies_when_the_run_did(
     monkeypatch.delenv("ALL_PROXY", raising=False)
     monkeypatch.delenv("all_proxy", raising=False)
     assert Network().curl_args() == []
+
+
+def test_cleanup_goes_through_the_same_network(tmp_path: Path) -> None:
+    from conformance.ledger import Ledger
+
+    app = app_class("bigfix")()
+    recorder = HeaderRecorder(app)
+    with ReferenceServer(app) as server, LoopbackProxy() as proxy:
+        action = sorted(app.actions)[-1]
+        path = tmp_path / "ledger-main.jsonl"
+        ledger = Ledger(path, base_url_for=lambda api: server.url)
+        ledger.created(
+            ledger.intend("bigfix", f"action {action}"), "DELETE", f"/api/action/{action}"
+        )
+        result = run_in_process(
+            "cleanup", str(path), *CREDENTIALS, "--proxy", proxy.url(),
+            "--header-env", "X-Api-Key=GATEWAY_KEY",
+            env={PASSWORD_ENV: "conformance", "GATEWAY_KEY": SECRET},
+        )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    assert "1 removed" in result.stdout and action not in app.actions
+    assert [p.method for p in proxy.passed] == ["GET", "DELETE"]  # the probe, the removal
+    assert [headers.get("x-api-key") for headers in recorder.seen] == [SECRET, SECRET]
+    assert SECRET not in result.stdout + result.stderr + path.read_text(encoding="utf-8")
