@@ -130,3 +130,34 @@ def test_a_run_that_cannot_assess_still_writes_its_events_and_honours_the_select
     assert {e["id"]: e["status"] for e in finished.values()} == {
         r["id"]: r["status"] for r in report["requirements"]
     }
+
+
+def test_a_status_changed_after_its_event_is_announced_again_as_revised(tmp_path: Path) -> None:
+    """REDIS-CLUSTER-ACTION-GET-JSON passes its own tests; a later test's exchange with the
+    running action, judged against the spec, fails it (the fault answers 202 while running)."""
+    from tests.helpers import run_against
+
+    changed = "REDIS-CLUSTER-ACTION-GET-JSON"
+    events_file = tmp_path / "events.jsonl"
+    with ReferenceServer(app_class("redis-enterprise")("running-status-202")) as server:
+        result = run_against(
+            server.url, "redis-enterprise", tmp_path / "r", "--events", str(events_file),
+            in_process=True,
+        )  # fmt: skip
+    assert result.code == 1, result.stdout + result.stderr
+    finished = [e for e in _events(events_file) if e["event"] == "requirement-finished"]
+    about = [e for e in finished if e["id"] == changed]
+    assert [(e["status"], e.get("revised")) for e in about] == [("passed", None), ("failed", True)]
+    last = {e["id"]: e["status"] for e in finished}  # the last word on each requirement
+    assert last == {r["id"]: r["status"] for r in result.report["requirements"]}
+    assert all(e["status"] != previous for e, previous in _revisions(finished))
+
+
+def _revisions(finished: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    seen: dict[str, str] = {}
+    pairs = []
+    for event in finished:
+        if event.get("revised"):
+            pairs.append((event, seen[event["id"]]))
+        seen[event["id"]] = event["status"]
+    return pairs
