@@ -132,24 +132,52 @@ def test_a_run_that_cannot_assess_still_writes_its_events_and_honours_the_select
     }
 
 
-def test_a_status_changed_after_its_event_is_announced_again_as_revised(tmp_path: Path) -> None:
-    """REDIS-CLUSTER-ACTION-GET-JSON passes its own tests; a later test's exchange with the
-    running action, judged against the spec, fails it (the fault answers 202 while running)."""
-    from tests.helpers import run_against
+REVISED_SUITE = """
+import pytest
 
-    changed = "REDIS-CLUSTER-ACTION-GET-JSON"
+
+@pytest.mark.requirement("BIGFIX-ACTION-GET-404")
+def test_own_case_passes():
+    pass
+
+
+@pytest.mark.requirement("BIGFIX-AUTH-401")
+def test_later_exchange_is_judged(api_client):
+    # The fault answers this 404 with a body: the spec judge fails BIGFIX-ACTION-GET-404.
+    api_client("bigfix").request("GET", "/api/action/999999999")
+"""
+
+
+def test_a_status_changed_after_its_event_is_announced_again_as_revised(tmp_path: Path) -> None:
+    """A requirement's own test passes and it is announced; a later test's exchange, judged
+    against the spec, fails it: it is announced again, ``revised``, with the final status."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_revised.py").write_text(REVISED_SUITE, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     events_file = tmp_path / "events.jsonl"
-    with ReferenceServer(app_class("redis-enterprise")("running-status-202")) as server:
-        result = run_against(
-            server.url, "redis-enterprise", tmp_path / "r", "--events", str(events_file),
-            in_process=True,
+    changed = "BIGFIX-ACTION-GET-404"
+    with ReferenceServer(app_class("bigfix")("action-404-body")) as server:
+        command = [
+            sys.executable, "-m", "pytest", str(tmp_path / "test_revised.py"), "-p",
+            "no:cacheprovider", "-q", "--rootdir", str(tmp_path), "-c",
+            str(tmp_path / "pytest.ini"), "--base-url", server.url, "--conformance-api",
+            "bigfix", "--conformance-user", "conformance", "--conformance-password-env",
+            PASSWORD_ENV, "--conformance-report-dir", str(tmp_path / "report"),
+            "--conformance-events", str(events_file),
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+            env={**os.environ, PASSWORD_ENV: "conformance"},
         )  # fmt: skip
-    assert result.code == 1, result.stdout + result.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
     finished = [e for e in _events(events_file) if e["event"] == "requirement-finished"]
     about = [e for e in finished if e["id"] == changed]
     assert [(e["status"], e.get("revised")) for e in about] == [("passed", None), ("failed", True)]
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     last = {e["id"]: e["status"] for e in finished}  # the last word on each requirement
-    assert last == {r["id"]: r["status"] for r in result.report["requirements"]}
+    assert last == {r["id"]: r["status"] for r in report["requirements"]}
     assert all(e["status"] != previous for e, previous in _revisions(finished))
 
 
