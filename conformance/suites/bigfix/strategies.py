@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -34,6 +35,7 @@ _CHARACTERS = st.characters(
 )
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def _text(*, min_size: int, max_size: int, exclude: str = "") -> st.SearchStrategy[str]:
     pieces = st.one_of(
         st.sampled_from([piece for piece in SPECIALS if not set(piece) & set(exclude)]),
@@ -46,6 +48,7 @@ def _text(*, min_size: int, max_size: int, exclude: str = "") -> st.SearchStrate
     )
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def _relevance_literal() -> st.SearchStrategy[str]:
     """``false and ("..." = "")``: false whatever the string; no ``"`` or ``%`` inside."""
     return _text(min_size=1, max_size=40, exclude='"%').map(
@@ -74,6 +77,7 @@ class GeneratedAction:
         )
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def from_safe_target(targets: SafeTargets) -> st.SearchStrategy[TargetSpec]:
     """Targets that match nothing, or only the user's named test computers."""
     if not isinstance(targets, SafeTargets):
@@ -91,6 +95,7 @@ def from_safe_target(targets: SafeTargets) -> st.SearchStrategy[TargetSpec]:
     return st.one_of(choices)
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def from_single_action(targets: SafeTargets) -> st.SearchStrategy[GeneratedAction]:
     """Valid, inert SingleAction documents with XML special characters and CDATA."""
     return st.builds(
