@@ -3,6 +3,8 @@
 Each ``[[requirement]]`` record names a stable slug ID, the operation as the vendor page spells it,
 a level, a one-line title and the sentence it comes from. Adding a requirement means adding a
 record; a sanity test refuses a record without a test, and a test naming an unknown record.
+A requirement whose tests send POST, PUT, PATCH or DELETE declares ``mutations = N``: how many of
+them a server may act on (``conformance/budget.py``; the client keeps back the rest).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from conformance import registry, versions
 
@@ -18,7 +21,18 @@ API_NAMES: tuple[str, ...] = registry.names()  # the registry's, kept for caller
 LEVELS = ("MUST", "SHOULD", "MAY")
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 OPERATION_PATTERN = re.compile(r"^(\*|(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S.*)$")
-_FIELDS = {"id", "operation", "level", "title", "page", "quote", "untested", "since", "until"}
+_FIELDS = {
+    "id",
+    "operation",
+    "level",
+    "title",
+    "page",
+    "quote",
+    "untested",
+    "since",
+    "until",
+    "mutations",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,8 @@ class Requirement:
     untested: str | None = None
     since: str | None = None  # first vendor version it holds for (conformance.versions)
     until: str | None = None  # first vendor version it no longer holds for
+    # How many requests its tests may send that a server acts on (conformance/budget.py).
+    mutations: int = 0
 
     @property
     def source(self) -> str:
@@ -67,7 +83,13 @@ def _parse_record(api: str, record: dict[str, object], where: str) -> Requiremen
     missing = {"id", "operation", "level", "title", "page", "quote"} - set(record)
     if missing:
         raise CatalogueError(f"{where}: missing field(s) {sorted(missing)}")
-    values = {key: str(value) for key, value in record.items()}
+    mutations = record.get("mutations", 0)
+    if not isinstance(mutations, int) or isinstance(mutations, bool) or mutations < 0:
+        raise CatalogueError(f"{where}: mutations must be a non-negative integer")
+    values: dict[str, Any] = {
+        key: str(value) for key, value in record.items() if key != "mutations"
+    }
+    values["mutations"] = mutations
     requirement = Requirement(api=api, **values)
     if not ID_PATTERN.match(requirement.id):
         raise CatalogueError(f"{where}: id {requirement.id!r} is not an upper-case slug")

@@ -22,6 +22,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
+from conformance.budget import MutationBudget
 from conformance.failures import CheckFailure
 from conformance.network import Network
 from conformance.redact import REDACTED, Redactor
@@ -285,6 +286,7 @@ class ApiClient:
         curl_auth: list[str] | None = None,
         recorder: Callable[[Exchange, bytes | None, str | None], None] | None = None,
         network: Network | None = None,
+        budget: MutationBudget | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.network = network or Network()
@@ -304,6 +306,7 @@ class ApiClient:
         self.deadline = deadline  # time.monotonic() at which the whole run must end
         self.max_retries = max_retries
         self.breaker = breaker or Breaker()
+        self.budget = budget  # None: no per-requirement limit (cleanup)
         self._local = threading.local()
         self.last_exchange: Exchange | None = None
         # Called with every complete response (after any retry), e.g. the contract judge.
@@ -340,7 +343,8 @@ class ApiClient:
         (the docs say so), which makes it safe to send in a read-only run. A GET, HEAD or
         OPTIONS answered 429 or 503 with ``Retry-After`` is repeated (at most ``max_retries``
         times, each wait capped at the timeout) unless ``retry=False``. ``headers_only`` reads
-        the status and headers and leaves the body unread.
+        the status and headers and leaves the body unread. The mutation budget (``budget``)
+        may refuse a POST, PUT, PATCH or DELETE: it raises ``budget.NotSent`` unsent.
         """
         method = method.upper()
         if mutating is None:
@@ -377,6 +381,9 @@ class ApiClient:
         stop = self.breaker.reason
         if stop is not None:
             raise NoResponse(f"not sent: {stop}", "unresponsive", exchange, stop)
+        ticket = None
+        if self.budget is not None:  # may raise budget.NotSent: the request is not sent
+            ticket = self.budget.before_send(method, f"{method} {path}", mutating=mutating)
         limit = timeout or self.timeout
         cap = max_bytes or self.max_response_bytes
         attempt = 0
@@ -389,6 +396,10 @@ class ApiClient:
                 raise
             self._record(exchange, response.content, None)
             self.breaker.success()
+            if self.budget is not None:
+                self.budget.after_answer(
+                    ticket, response.status, response.exchange.evidence, response
+                )
             delay = self._retry_delay(response, method, retry, attempt)
             if delay is None:
                 response.request_content = data or b""

@@ -22,6 +22,7 @@ from hypothesis import settings
 
 from conformance import __version__, bundled, catalogue, profiles, versions
 from conformance.auth import authorization_for, curl_auth_for
+from conformance.budget import CLEANUP, JOURNAL_NAME, BudgetUsedUp, MutationBudget, totals
 from conformance.contract import Judge, Judgement, coverage_record, judged_properties
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
@@ -158,6 +159,14 @@ class RunState:
         ledger_dir = self.report_dir or tempfile.mkdtemp(prefix="actionconform-")
         # (config.workerinput, not the environment: a subprocess inherits the environment.)
         worker = str(workerinput.get("workerid", "main"))
+        journal = Path(ledger_dir) / JOURNAL_NAME
+        if self.is_controller:
+            journal.unlink(missing_ok=True)  # a report directory used before: a fresh count
+        self.budget = MutationBudget(
+            {rid: requirement.mutations for rid, requirement in self.known.items()},
+            journal=journal,
+        )
+        self.cleanup_budget = MutationBudget({}, journal=journal, scope=CLEANUP)
         self.ledger = Ledger(
             Path(ledger_dir) / f"ledger-{worker}.jsonl",
             redactor=self.redactor,
@@ -204,6 +213,7 @@ class RunState:
             breaker=breaker,
             recorder=self.recorder.record if self.recorder is not None else None,
             network=self.target.network,
+            budget=self.cleanup_budget if for_cleanup else self.budget,
         )
         if not for_cleanup:  # every exchange a test makes is judged against the spec
             judge = Judge(api, base_url, self.judgements.append, self.target.vendor_version)
@@ -301,6 +311,7 @@ class RunState:
             "requirements": records,
             "coverage": coverage_record(target.apis, self.seen, target.vendor_version),
         }
+        report["mutations"] = self.mutations()
         if stop_reason is not None:
             report["stop_reason"] = stop_reason
         if finished and self.report_dir:
@@ -359,6 +370,37 @@ class RunState:
         config.hook.pytest_actionconform_run_finished(
             config=config, report=self.redactor.tree(report), report_dir=self.report_dir
         )
+
+    def mutations(self) -> dict[str, Any]:
+        """What servers were sent that they act on, against the budgets (all workers).
+
+        ``sent``: POST/PUT/PATCH/DELETE requests sent; ``acted``: those a server acted on (2xx,
+        or no answer); ``kept_back``: requests the budget did not send; ``budget``: the most a
+        server can be made to act on by this selection (the sum of the budgets); ``cleanup``:
+        the end-of-run removals of what the run created (one per ledger entry at most).
+        """
+        counts = self.budget.counts()
+        selected = self.selected
+        by_api: dict[str, dict[str, int]] = {}
+        for requirement in self.requirements:
+            if requirement.id not in self.selected:
+                continue
+            record = counts.get(requirement.id, {"budget": requirement.mutations})
+            api = by_api.setdefault(
+                requirement.api, {"sent": 0, "acted": 0, "kept_back": 0, "budget": 0}
+            )
+            for key in api:
+                api[key] += int(record.get(key, 0))
+        cleanup = counts.pop(CLEANUP, {"sent": 0, "acted": 0})
+        outside = {key: value for key, value in counts.items() if key not in selected}
+        result: dict[str, Any] = dict(totals(by_api))
+        result["apis"] = by_api
+        # Removals of what the run created, by the end-of-run cleanup: one per ledger entry.
+        result["cleanup"] = {"sent": cleanup["sent"], "acted": cleanup["acted"]}
+        result["requirements"] = {key: counts[key] for key in sorted(counts) if key in selected}
+        if outside:
+            result["outside_requirements"] = outside
+        return result
 
     def stop(self, session: pytest.Session, reason: str) -> None:
         """Stop the run after the current test: the report says why and is incomplete."""
@@ -540,11 +582,24 @@ def pytest_collection_modifyitems(
         item.stash[_SERVED_KEY] = {rid: served[rid] for rid in set(requirement_ids(item))}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Requests from here to the next test count against this test's requirement budget."""
+    state = state_of(item.config)
+    if state is not None:
+        ids = requirement_ids(item)
+        state.budget.enter(ids[0] if ids else None)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, BudgetUsedUp):
+        # Not a finding about the server: the budget kept the request back.
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, call.excinfo.value.message)
     ids = requirement_ids(item)
     if ids:
         evidence: list[dict[str, Any]] = []

@@ -53,6 +53,33 @@ class Recorder:
         return [call for call in self.calls if call.method not in ("GET", "HEAD", "OPTIONS")]
 
 
+class Accepting:
+    """Make an app accept every POST, PUT, PATCH and DELETE it would refuse (the worst server
+    for a mutation budget): a refusal becomes ``status`` with the same body. Counts what was
+    "acted on" (answered 2xx)."""
+
+    UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+    def __init__(self, app: ReferenceApp, status: int = 200) -> None:
+        self.app = app
+        self.status = status
+        self.acted: list[Recorded] = []
+        self._lock = threading.Lock()
+        original = app.dispatch
+
+        def dispatch(request: Request) -> Reply:
+            reply = original(request)
+            if request.method in self.UNSAFE:
+                if reply.status >= 400:
+                    reply = dataclasses.replace(reply, status=self.status)
+                if 200 <= reply.status < 300:
+                    with self._lock:
+                        self.acted.append(Recorded(request.method, request.path, reply.status))
+            return reply
+
+        app.dispatch = dispatch  # type: ignore[method-assign]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool | bytes) or value is None:
         return value

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from conformance import checks, xmlsafe
+from conformance.budget import AlreadyProven, NotSent
 from conformance.http import DEFAULT, ApiClient, Response
 from conformance.ledger import Entry, Ledger
 from conformance.outcomes import untested
@@ -64,14 +65,25 @@ def post_action(
     if mutating is not False:
         require_mutations(client)
     entry = ledger.intend(API, description)
-    response = client.request(
-        "POST",
-        "/api/actions",
-        body=body,
-        headers=XML_HEADERS if headers is None else headers,
-        mutating=mutating,
-        authorization=authorization,
-    )
+    try:
+        response = client.request(
+            "POST",
+            "/api/actions",
+            body=body,
+            headers=XML_HEADERS if headers is None else headers,
+            mutating=mutating,
+            authorization=authorization,
+        )
+    except AlreadyProven as exc:  # accepted although it must be refused: ledger it, then fail
+        action_id = created_id(exc.response) if exc.response is not None else None
+        if action_id is not None:
+            ledger.created(entry, "DELETE", f"/api/action/{action_id}")
+        elif exc.response is None:
+            ledger.not_created(entry)  # kept back: nothing was sent
+        raise
+    except NotSent:
+        ledger.not_created(entry)  # the budget kept it back: nothing was sent
+        raise
     action_id = created_id(response)
     if action_id is not None:
         ledger.created(entry, "DELETE", f"/api/action/{action_id}")
@@ -96,7 +108,10 @@ def delete_action(client: ApiClient, ledger: Ledger, posted: Posted) -> Response
     """Remove a created action now; the ledger closes the entry when it is gone."""
     if posted.action_id is None:
         return None
-    response = client.request("DELETE", posted.path)
+    try:
+        response = client.request("DELETE", posted.path)
+    except NotSent:
+        return None  # the budget kept it back: the run's cleanup removes it (it is ledgered)
     if 200 <= response.status < 300 or response.status == 404:
         ledger.removed(posted.entry)
     return response
