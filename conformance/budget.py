@@ -127,10 +127,14 @@ class MutationBudget:
 
     # -- the two calls the client makes --------------------------------------------------------
 
-    def before_send(self, method: str, request: str, *, mutating: bool) -> Ticket | None:
+    def before_send(
+        self, method: str, request: str, *, mutating: bool, rule_breaking: bool | None = None
+    ) -> Ticket | None:
         """Raise ``NotSent`` if this request may not go out; otherwise reserve its slot.
 
         Only POST, PUT, PATCH and DELETE (and anything declared ``mutating``) are counted.
+        ``rule_breaking`` (default: not ``mutating``) marks a request a conformant server
+        refuses, whose acceptance proves the requirement broken.
         """
         if method.upper() not in UNSAFE_METHODS and not mutating:
             return None
@@ -153,11 +157,13 @@ class MutationBudget:
                     f"({limit} request(s) a server may act on, all used)",
                     request,
                 )
-            kind = "acting" if mutating else "rule-breaking"
+            if rule_breaking is None:
+                rule_breaking = not mutating
+            kind = "rule-breaking" if rule_breaking else "acting"
             self._record(
                 accounts, {"requirement": key, "event": "reserve", "kind": kind, "request": request}
             )
-        return Ticket(key, request, rule_breaking=not mutating)
+        return Ticket(key, request, rule_breaking=rule_breaking)
 
     def after_answer(
         self, ticket: Ticket | None, status: int, evidence: Any = None, response: Any = None

@@ -332,6 +332,7 @@ class ApiClient:
         headers: dict[str, str] | None = None,
         authorization: Any = DEFAULT,
         mutating: bool | None = None,
+        expect_refusal: bool | None = None,
         timeout: float | None = None,
         retry: bool = True,
         headers_only: bool = False,
@@ -345,6 +346,9 @@ class ApiClient:
         times, each wait capped at the timeout) unless ``retry=False``. ``headers_only`` reads
         the status and headers and leaves the body unread. The mutation budget (``budget``)
         may refuse a POST, PUT, PATCH or DELETE: it raises ``budget.NotSent`` unsent.
+        ``expect_refusal=True`` declares a request a conformant server refuses although it
+        is only sent when mutations are allowed (a lenient server could act on it); like
+        ``mutating=False``, a 2xx answer then raises ``budget.AlreadyProven`` at once.
         """
         method = method.upper()
         if mutating is None:
@@ -383,7 +387,10 @@ class ApiClient:
             raise NoResponse(f"not sent: {stop}", "unresponsive", exchange, stop)
         ticket = None
         if self.budget is not None:  # may raise budget.NotSent: the request is not sent
-            ticket = self.budget.before_send(method, f"{method} {path}", mutating=mutating)
+            rule_breaking = (not mutating) if expect_refusal is None else expect_refusal
+            ticket = self.budget.before_send(
+                method, f"{method} {path}", mutating=mutating, rule_breaking=rule_breaking
+            )
         limit = timeout or self.timeout
         cap = max_bytes or self.max_response_bytes
         attempt = 0

@@ -32,6 +32,14 @@ MODES: dict[str, str] = {
     "invalid-utf8": "200 application/xml whose body is not valid UTF-8",
     "echo": "200 echoing the credentials it received, with secret headers and a SecureParameter",
     "retry-after": "the first request to each path gets retry_status with Retry-After, then 200",
+    "header-flood": "200 followed by header lines that never end",
+    "long-header": "200 with one header line of 1 MiB",
+    "bad-chunks": "200 chunked, the second chunk's size is not hexadecimal",
+    "endless-interim": "100 Continue and 102 Processing interim answers, forever",
+    "short-body": "Content-Length 1 MiB, 20 bytes of body, then the connection closes",
+    "stalled-body": "Content-Length 1 MiB, 20 bytes of body, then silence",
+    "deep-json": "200 application/json nested 500000 arrays deep (1 MB)",
+    "huge-number": "200 application/json holding numbers of 100000 digits",
 }
 MAX_HEAD = 65536
 MAX_BODY = 1024 * 1024
@@ -230,6 +238,67 @@ class _Handler(socketserver.StreamRequestHandler):
             "X-Echo-Authorization": authorization,
         }
         self._reply(200, body.encode(), "text/plain", extra)
+
+    def _send_slowly_forever(self, head: bytes, line: bytes) -> None:
+        """``head``, then ``line`` again and again until the client goes away."""
+        try:
+            self.wfile.write(head)
+            while not self.server.owner.stopping.is_set():
+                self.wfile.write(line)
+        except OSError:
+            return
+
+    def mode_header_flood(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._send_slowly_forever(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n",
+            b"X-Flood: " + b"f" * 64 + b"\r\n",
+        )
+
+    def mode_long_header(self, method: str, path: str, headers: dict[str, str]) -> None:
+        head = b"HTTP/1.1 200 OK\r\nX-Long: " + b"l" * (1024 * 1024) + b"\r\n"
+        self._reply_raw(head + b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def mode_bad_chunks(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._reply_raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"2\r\n[1\r\nzz-not-a-size\r\n,2]\r\n0\r\n\r\n"
+        )
+
+    def mode_endless_interim(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._send_slowly_forever(
+            b"", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+        )
+
+    def _promise_more(self, then_close: bool) -> None:
+        self._reply_raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1048576\r\n\r\n" + b'{"actions": [1, 2'
+        )
+        if not then_close:
+            self._stopped(3600)  # hold the connection open, send nothing more
+
+    def mode_short_body(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._promise_more(then_close=True)
+
+    def mode_stalled_body(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._promise_more(then_close=False)
+
+    def mode_deep_json(self, method: str, path: str, headers: dict[str, str]) -> None:
+        depth = 500000
+        self._reply(200, b"[" * depth + b"]" * depth, "application/json")
+
+    def mode_huge_number(self, method: str, path: str, headers: dict[str, str]) -> None:
+        digits = b"7" * 100000
+        body = b'{"actions": [' + digits + b'], "progress": ' + digits + b"." + digits + b"}"
+        self._reply(200, body, "application/json")
+
+    def _reply_raw(self, data: bytes) -> None:
+        try:
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:
+            return
 
     def mode_retry_after(self, method: str, path: str, headers: dict[str, str]) -> None:
         owner = self.server.owner

@@ -59,9 +59,12 @@ def post_action(
     *,
     headers: dict[str, str] | None = None,
     mutating: bool | None = None,
+    expect_refusal: bool | None = None,
     authorization: object = DEFAULT,
 ) -> Posted:
-    """POST a body under the ledger; a refusal closes the entry, a creation records it."""
+    """POST a body under the ledger; a refusal closes the entry, a creation records it.
+
+    ``expect_refusal``: a conformant server refuses it (see ``ApiClient.request``)."""
     if mutating is not False:
         require_mutations(client)
     entry = ledger.intend(API, description)
@@ -72,6 +75,7 @@ def post_action(
             body=body,
             headers=XML_HEADERS if headers is None else headers,
             mutating=mutating,
+            expect_refusal=expect_refusal,
             authorization=authorization,
         )
     except AlreadyProven as exc:  # accepted although it must be refused: ledger it, then fail

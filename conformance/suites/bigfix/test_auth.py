@@ -43,7 +43,12 @@ def test_create_without_valid_credentials_answers_401(
     body = single_action("actionconform: create without credentials", safe_targets.default())
     authorization = None if credentials == "none" else wrong_authorization_for("bigfix", target)
     posted = post_action(
-        bigfix, ledger, body, f"bigfix: POST with {credentials} auth", authorization=authorization
+        bigfix,
+        ledger,
+        body,
+        f"bigfix: POST with {credentials} auth",
+        authorization=authorization,
+        expect_refusal=True,
     )
     try:
         checks.expect_status(posted.response, 401)

@@ -227,7 +227,8 @@ def test_test_computers_round_trip(
 
 
 # Each example creates and deletes an action: a fixed number, whatever --profile, so the
-# requirement's mutation budget (catalogue: 2 x (10 + 3)) holds for every profile.
+# requirement's mutation budget (catalogue: 2 x (10 + 3), plus 2 for the replay of a
+# failing example) holds for every profile.
 CREATING_EXAMPLES = 10
 
 

@@ -58,7 +58,9 @@ def test_schema_invalid_body_answers_400(
 ) -> None:
     action = data.draw(from_single_action(safe_targets), label="action")
     body = SCHEMA_INVALID[kind](action)
-    posted = post_action(bigfix, ledger, body, f"bigfix: schema-invalid body ({kind})")
+    posted = post_action(
+        bigfix, ledger, body, f"bigfix: schema-invalid body ({kind})", expect_refusal=True
+    )
     try:
         expect_refused_with_text(posted.response, f"a schema-invalid body ({kind})")
     finally:

@@ -121,12 +121,25 @@ class ClusterAction:
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
 
-    def post(self, body: bytes | None, content_type: str | None) -> Response:
+    def post(
+        self, body: bytes | None, content_type: str | None, *, expect_refusal: bool = False
+    ) -> Response:
         headers = {"Content-Type": content_type} if content_type else {}
-        return self.client.request("POST", self.path, body=body, headers=headers, mutating=True)
+        return self.client.request(
+            "POST",
+            self.path,
+            body=body,
+            headers=headers,
+            mutating=True,
+            expect_refusal=expect_refusal,
+        )
 
     def start(
-        self, body: bytes | None = None, content_type: str | None = "application/json"
+        self,
+        body: bytes | None = None,
+        content_type: str | None = "application/json",
+        *,
+        expect_refusal: bool = False,
     ) -> Started:
         """Record, then POST (the fixture body unless ``body`` is given) once the action idles."""
         if not self.client.allow_mutations:
@@ -134,7 +147,9 @@ class ClusterAction:
         self.settle()
         entry = self.ledger.intend(API, f"cluster action {self.name} started by the suite")
         self.ledger.created(entry, "DELETE", self.path)
-        response = self.post(self.body if body is None else body, content_type)
+        response = self.post(
+            self.body if body is None else body, content_type, expect_refusal=expect_refusal
+        )
         started = Started(entry, response)
         if not started.ok:
             self.close(started)

@@ -64,7 +64,7 @@ def test_second_start_while_running_conflicts(cluster: ClusterAction) -> None:
     try:
         _running_or_skip(cluster, "a second start could conflict")
         # Were it to succeed, this instance has the same removal as the first: same entry.
-        second = cluster.post(cluster.body, "application/json")
+        second = cluster.post(cluster.body, "application/json", expect_refusal=True)
         checks.expect_status(second, 409)
     finally:
         cluster.finish(started)
@@ -131,7 +131,7 @@ def test_delete_removes_a_finished_status(cluster: ClusterAction) -> None:
 @requirement("REDIS-CLUSTER-ACTION-POST-400-CONTENT")
 @pytest.mark.parametrize("body", BAD_CONTENT.values(), ids=list(BAD_CONTENT))
 def test_bad_content_answers_400(cluster: ClusterAction, body: bytes) -> None:
-    started = cluster.start(body=body)
+    started = cluster.start(body=body, expect_refusal=True)
     try:
         checks.expect_status(started.response, 400)
     finally:
@@ -145,7 +145,7 @@ def test_bad_content_answers_400(cluster: ClusterAction, body: bytes) -> None:
 def test_post_without_json_content_type_answers_400(
     cluster: ClusterAction, content_type: str | None
 ) -> None:
-    started = cluster.start(content_type=content_type)
+    started = cluster.start(content_type=content_type, expect_refusal=True)
     try:
         checks.expect_status(started.response, 400)
     finally:
