@@ -485,6 +485,12 @@ class ApiClient:
                     name: _clean(value)
                     for name, value in self.redactor.headers(dict(raw.headers)).items()
                 }
+                if raw.status_code < 200:  # 100 Continue is skipped below us; 102, 103 are not
+                    raise NoResponse(
+                        f"answered only an interim {raw.status_code} status, no final answer",
+                        "read",
+                        exchange,
+                    )
                 content = b"" if headers_only else self._read_body(raw, cap, exchange)
                 if guard.fired:  # a body "until close" cut short by the watchdog
                     raise self._failure(None, guard, limit, by_run_deadline, exchange)

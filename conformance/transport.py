@@ -207,6 +207,8 @@ def reason(exc: BaseException) -> str:
     while exc.args and isinstance(exc.args[0], BaseException):
         exc = exc.args[0]  # requests wraps urllib3 wraps the cause
     text = str(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else str(exc)
+    if len(exc.args) > 1 and isinstance(exc.args[1], BaseException):  # ("Connection aborted.", e)
+        return f"{text.rstrip('.')}: {reason(exc.args[1])}"
     if "certificate verify failed" in text:
         detail = re.search(r"certificate verify failed: ([^(')\"]+)", text)
         return "certificate verify failed" + (f": {detail.group(1).strip()}" if detail else "")

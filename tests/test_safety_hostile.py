@@ -41,6 +41,16 @@ CASES = [
     Case("trickle-headers", 3, "did not answer within 1 s"),
     Case("redirect", 1, "got 302"),
     Case("invalid-utf8", 1, "not valid UTF-8"),
+    # framing (issue 11): every answer is input, including how it is framed
+    Case("header-flood", 3, "got more than 100 headers"),
+    Case("long-header", 3, "got more than 65536 bytes when reading header line"),
+    Case("bad-chunks", 1, "InvalidChunkLength"),
+    Case("endless-continue", 3, "did not answer within 1 s"),
+    Case("interim-only", 3, "answered only an interim 102 status"),
+    Case("short-body", 1, "IncompleteRead(17 bytes read, 1048559 more expected)"),
+    Case("stalled-body", 1, "no complete answer within 1 s"),
+    Case("deep-json", 1, "is not JSON: JSON nested too deeply"),
+    Case("huge-number", 1, "value has 100000 digits"),
 ]
 
 

@@ -35,7 +35,8 @@ MODES: dict[str, str] = {
     "header-flood": "200 followed by header lines that never end",
     "long-header": "200 with one header line of 1 MiB",
     "bad-chunks": "200 chunked, the second chunk's size is not hexadecimal",
-    "endless-interim": "100 Continue and 102 Processing interim answers, forever",
+    "endless-continue": "100 Continue interim answers, forever",
+    "interim-only": "102 Processing (an interim answer), then the connection closes",
     "short-body": "Content-Length 1 MiB, 20 bytes of body, then the connection closes",
     "stalled-body": "Content-Length 1 MiB, 20 bytes of body, then silence",
     "deep-json": "200 application/json nested 500000 arrays deep (1 MB)",
@@ -265,10 +266,11 @@ class _Handler(socketserver.StreamRequestHandler):
             b"2\r\n[1\r\nzz-not-a-size\r\n,2]\r\n0\r\n\r\n"
         )
 
-    def mode_endless_interim(self, method: str, path: str, headers: dict[str, str]) -> None:
-        self._send_slowly_forever(
-            b"", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
-        )
+    def mode_endless_continue(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._send_slowly_forever(b"", b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def mode_interim_only(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self._reply_raw(b"HTTP/1.1 102 Processing\r\n\r\n")
 
     def _promise_more(self, then_close: bool) -> None:
         self._reply_raw(
