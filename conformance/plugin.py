@@ -156,7 +156,14 @@ class RunState:
         self.session: pytest.Session | None = None
         self.cleanup_result: CleanupResult | None = None
         # One ledger per process: an xdist worker removes only what it created itself.
-        ledger_dir = self.report_dir or tempfile.mkdtemp(prefix="actionconform-")
+        # One directory for the run: every worker writes its own ledger file there (no lock, a
+        # torn line stays in one file) and the one mutation journal (under a file lock).
+        ledger_dir = (
+            self.report_dir
+            or workerinput.get("actionconform_ledger_dir")
+            or tempfile.mkdtemp(prefix="actionconform-")
+        )
+        self.ledger_dir = str(ledger_dir)
         # (config.workerinput, not the environment: a subprocess inherits the environment.)
         worker = str(workerinput.get("workerid", "main"))
         journal = Path(ledger_dir) / JOURNAL_NAME
@@ -517,10 +524,13 @@ def _deadline_reason(state: RunState) -> str:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """xdist: every worker ends at the same wall-clock moment as the controller."""
+    """xdist: each worker gets the controller's run configuration and shares its ledger
+    directory (ledgers and the mutation journal)."""
+
     state = state_of(node.config)
     if state is not None:
         node.workerinput[_WIRE_KEY] = state.run.to_wire()
+        node.workerinput["actionconform_ledger_dir"] = state.ledger_dir
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
