@@ -75,7 +75,7 @@ import time
 import pytest
 
 
-@pytest.mark.requirement("BIGFIX-AUTH-401")
+@pytest.mark.requirement("BIGFIX-ACTIONS-POST-ROUNDTRIP")  # a mutation budget of more than 3
 def test_creates_things(api_client, ledger):
     client = api_client("bigfix")
     for number in range(3):
