@@ -25,6 +25,7 @@ import fcntl
 import json
 import os
 import threading
+import unittest
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,8 +55,9 @@ class NotSent(Exception):
         return record
 
 
-class BudgetUsedUp(NotSent):
-    """The requirement's budget is used up: not a finding about the server (a skip)."""
+class BudgetUsedUp(NotSent, unittest.SkipTest):
+    """The requirement's budget is used up: not a finding about the server. A
+    ``unittest.SkipTest``: pytest reports a skip with this reason, Hypothesis passes it through."""
 
 
 class AlreadyProven(NotSent):

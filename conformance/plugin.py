@@ -22,7 +22,7 @@ from hypothesis import settings
 
 from conformance import __version__, bundled, catalogue, profiles, versions
 from conformance.auth import authorization_for, curl_auth_for
-from conformance.budget import CLEANUP, JOURNAL_NAME, BudgetUsedUp, MutationBudget, totals
+from conformance.budget import CLEANUP, JOURNAL_NAME, MutationBudget, totals
 from conformance.contract import Judge, Judgement, coverage_record, judged_properties
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
 from conformance.http import ApiClient, Breaker, NoResponse, RateLimiter, RunDeadlineReached
@@ -606,10 +606,6 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.excinfo is not None and isinstance(call.excinfo.value, BudgetUsedUp):
-        # Not a finding about the server: the budget kept the request back.
-        report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, call.excinfo.value.message)
     ids = requirement_ids(item)
     if ids:
         evidence: list[dict[str, Any]] = []
