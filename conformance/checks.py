@@ -45,15 +45,6 @@ def expect_content_type(response: Response, *allowed: str) -> None:
         raise fail(f"expected Content-Type {wanted}, got {got}", response)
 
 
-def expect_json_parses(response: Response) -> Any:
-    """A body labelled JSON is JSON (not nested past the parser's depth, no 4300+ digit
-    integers: ``Response.json`` refuses both rather than crash or stall)."""
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise fail(f"body is labelled application/json but is not JSON: {exc}", response) from None
-
-
 def expect_empty_body(response: Response) -> None:
     if response.content.strip():
         raise fail(f"expected an empty body, got {len(response.content)} bytes", response)
