@@ -172,6 +172,7 @@ class RunState:
         self.budget = MutationBudget(
             {rid: requirement.mutations for rid, requirement in self.known.items()},
             journal=journal,
+            enforce=not self.target.bundled,
         )
         self.cleanup_budget = MutationBudget({}, journal=journal, scope=CLEANUP)
         self.ledger = Ledger(
