@@ -386,6 +386,7 @@ addEventListener('load', () => {
     .map((element) => element.className);
   const probe = {height: innerHeight, banner: box('header.banner'), card: box('#failures .card h3'),
     message: box('#failures .card .message'), response: box('#failures .card .panel.response'),
+    failures: box('#failures'),
     visible: visible};
   document.documentElement.setAttribute('data-probe', JSON.stringify(probe));
 });
@@ -453,8 +454,10 @@ def test_status_filter_works_without_scripts(bigfix_run: Run, tmp_path: Path) ->
     page = (bigfix_run.dir / "report.html").read_text("utf-8")
     only_failed = _in_browser(page, tmp_path, show="failed")["visible"]
     assert only_failed and all("s-failed" in name for name in only_failed)
-    only_passed = _in_browser(page, tmp_path, show="passed")["visible"]
+    passed_probe = _in_browser(page, tmp_path, show="passed")
+    only_passed = passed_probe["visible"]
     assert only_passed and all("s-passed" in name for name in only_passed)
+    assert not passed_probe["failures"]["shown"]  # no empty "Failures" heading either
     everything = _in_browser(page, tmp_path)["visible"]
     assert len(everything) > len(only_passed) + len(only_failed) - 1
 

@@ -137,6 +137,8 @@ def _filter_css() -> str:
     rules = ["#show-all:checked~nav label[for=show-all]{background:#1f2328;color:#fff}"]
     for status in STATUSES:
         key = f"#show-{status}:checked"
+        if status not in PROBLEMS:
+            rules.append(f"{key}~main #failures{{display:none}}")
         rules += [
             f"{key}~nav label[for=show-{status}]{{background:#1f2328;color:#fff}}",
             f"{key}~main .req:not(.s-{status}),{key}~main .card:not(.s-{status}){{display:none}}",
