@@ -339,7 +339,11 @@ def _facts(record: dict[str, Any]) -> str:
 
 
 def _card(record: dict[str, Any]) -> str:
-    evidence = "".join(_evidence(item) for item in record.get("evidence", []))
+    items = record.get("evidence", [])
+    evidence = "".join(_evidence(item) for item in items[:1])
+    if len(items) > 1:  # the first one open; the others one click away
+        more = "".join(_evidence(item) for item in items[1:])
+        evidence += f"<details><summary>{len(items) - 1} more evidence</summary>{more}</details>"
     if not evidence and record["status"] == "unexpected-pass":
         evidence = '<p class="message">Expected to fail (a known deviation), but it passed.</p>'
     return (
