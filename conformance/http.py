@@ -130,6 +130,7 @@ class Exchange:
     curl_network: list[str] = field(default_factory=list)  # proxy, client certificate
     curl_header_variables: dict[str, str] = field(default_factory=dict)  # header -> VAR
     started: float = 0.0  # time.time() when the request was sent
+    judged: list[str] = field(default_factory=list)  # requirements the spec judge judged on it
     # "default" (the target's credentials), "none" or "custom" (the test chose them)
     credentials: str = "default"
 
@@ -401,7 +402,6 @@ class ApiClient:
                 self._record(exchange, None, exc.message)
                 exc.stop_run = self.breaker.failure(self.base_url)
                 raise
-            self._record(exchange, response.content, None)
             self.breaker.success()
             if self.budget is not None:
                 self.budget.after_answer(
@@ -410,9 +410,13 @@ class ApiClient:
             delay = self._retry_delay(response, method, retry, attempt)
             if delay is None:
                 response.request_content = data or b""
-                for observer in [] if headers_only else self.observers:
-                    observer(response)
+                try:
+                    for observer in [] if headers_only else self.observers:
+                        observer(response)
+                finally:  # recorded after the observers: the judge names what it judged
+                    self._record(exchange, response.content, None)
                 return response
+            self._record(exchange, response.content, None)
             attempt += 1
             exchange.notes.append(
                 f"answered {response.status} with Retry-After: "

@@ -224,9 +224,15 @@ class RunState:
             budget=self.cleanup_budget if for_cleanup else self.budget,
         )
         if not for_cleanup:  # every exchange a test makes is judged against the spec
-            judge = Judge(api, base_url, self.judgements.append, self.target.vendor_version)
+            judge = Judge(api, base_url, self._judged, self.target.vendor_version)
             client.observers.append(judge)
         return client
+
+    def _judged(self, judgement: Judgement) -> None:
+        """The judge's sink: keep the judgement; its exchange names what was judged (HAR)."""
+        self.judgements.append(judgement)
+        judged = {finding.requirement for finding in judgement.findings}
+        judgement.exchange.judged = sorted(judged | set(judgement.exchange.judged))
 
     def client(self, api: str) -> ApiClient:
         if api not in self._clients:

@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -221,13 +222,12 @@ def test_har_holds_the_failing_exchange_whole_and_redacted(bigfix_run: Run) -> N
         and entry["response"]["status"] == 201
     ]
     assert posts, "the failing exchange is not in exchanges.har"
-    entry = posts[0]
+    # The evidence's exchange is one of them, its bodies whole (the request) and as received.
+    (entry,) = [
+        e for e in posts if e["response"]["content"]["text"] == item["response"]["body_excerpt"]
+    ]
     assert entry["request"]["method"] == "POST"
-    assert (
-        entry["request"]["postData"]["text"].startswith("<?xml")
-        or "<BES" in (entry["request"]["postData"]["text"])
-    )
-    assert entry["response"]["content"]["text"] == item["response"]["body_excerpt"]
+    assert entry["request"]["postData"]["text"] in shlex.split(item["reproduce"])  # curl sends it
     authorization = [h for h in entry["request"]["headers"] if h["name"] == "Authorization"]
     assert authorization == [{"name": "Authorization", "value": "[redacted]"}]
     text = (bigfix_run.dir / "exchanges.har").read_text("utf-8")

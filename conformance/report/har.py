@@ -5,7 +5,8 @@ entry per line, to a file of its own in the report directory (``.exchanges-<work
 report writer merges them into ``exchanges.har`` in the order they were sent. Bodies are kept up
 to ``BODY_CHARS`` characters each; a longer one is cut and the entry's ``comment`` says so. The
 non-standard fields start with an underscore, as HAR 1.2 asks: ``_requirements`` (the catalogue
-IDs of the test that sent it), ``_test`` (its pytest node ID), ``_error`` (no usable response).
+IDs of the test that sent it and those the spec judge judged on it), ``_judged`` (the latter
+alone), ``_test`` (its pytest node ID), ``_error`` (no usable response).
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ class HarRecorder:
 
     def record(self, exchange: Exchange, content: bytes | None, error: str | None = None) -> None:
         entry = har_entry(exchange, content, self.redactor)
-        entry["_requirements"] = list(self.requirements)
+        # The test's own requirements, and those the spec judge judged on this exchange.
+        entry["_requirements"] = list(dict.fromkeys([*self.requirements, *exchange.judged]))
+        if exchange.judged:
+            entry["_judged"] = list(exchange.judged)
         entry["_test"] = self.test
         if error is not None:
             entry["_error"] = self.redactor.text(error)
