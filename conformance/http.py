@@ -402,21 +402,20 @@ class ApiClient:
                 self._record(exchange, None, exc.message)
                 exc.stop_run = self.breaker.failure(self.base_url)
                 raise
-            self.breaker.success()
-            if self.budget is not None:
-                self.budget.after_answer(
-                    ticket, response.status, response.exchange.evidence, response
-                )
-            delay = self._retry_delay(response, method, retry, attempt)
-            if delay is None:
-                response.request_content = data or b""
-                try:
+            try:
+                self.breaker.success()
+                if self.budget is not None:
+                    self.budget.after_answer(
+                        ticket, response.status, response.exchange.evidence, response
+                    )
+                delay = self._retry_delay(response, method, retry, attempt)
+                if delay is None:
+                    response.request_content = data or b""
                     for observer in [] if headers_only else self.observers:
                         observer(response)
-                finally:  # recorded after the observers: the judge names what it judged
-                    self._record(exchange, response.content, None)
-                return response
-            self._record(exchange, response.content, None)
+                    return response
+            finally:  # every answer, also one refused by the budget; after the observers, so
+                self._record(exchange, response.content, None)  # the judge names its verdicts
             attempt += 1
             exchange.notes.append(
                 f"answered {response.status} with Retry-After: "
