@@ -7,8 +7,9 @@ is graded ``untested`` with the reason the run stopped. A requirement
 - fails when any of its cases failed, or when a case of another requirement found it broken (the
   contract layer judges every exchange against the spec: ``judged`` below);
 - is ``untested`` when the catalogue says it cannot be provoked from outside, when one of its
-  cases did not run to its end (or could not be sent: the server stopped answering), or when no
-  case of it ran;
+  cases did not run to its end (even if others passed), or when none passed and a case could not
+  be judged (``untested``: a prerequisite answered wrongly, the server stopped answering) or none
+  ran;
 - passes when at least one case passed (or an exchange was judged to hold it) and none failed
   or was cut short; the pass is ``weak``
   when a passing case could only use a probe that cannot separate two behaviours (it says why),
@@ -131,7 +132,8 @@ def requirement_status(
     record["evidence"] = []
     failed = [case for case in cases if case.outcome == "failed"]
     passed = [case for case in cases if case.outcome == "passed"]
-    cut = [case for case in cases if case.outcome in ("running", "untested")]
+    cut = [case for case in cases if case.outcome == "running"]
+    unjudged = [case for case in cases if case.outcome == "untested"]
     if failed or found:
         status, reason = "failed", ""
         for case in failed:
@@ -142,11 +144,7 @@ def requirement_status(
         status, reason = "untested", requirement.untested
     elif cut:
         status = "untested"
-        reasons = [
-            case.reason or f"{UNFINISHED}: {stop_reason or 'the run was interrupted'}"
-            for case in cut
-        ]
-        reason = "; ".join(dict.fromkeys(reasons))
+        reason = f"{UNFINISHED}: {stop_reason or 'the run was interrupted'}"
     elif passed or judged_passes:
         status, reason = "passed", ""
         weak = [case.weak for case in passed if case.weak]
@@ -156,6 +154,9 @@ def requirement_status(
             record["evidence"] = [{"message": why, "strength": "weak"}]
         else:
             record["strength"] = "strong"
+    elif unjudged:
+        status = "untested"
+        reason = "; ".join(dict.fromkeys(case.reason for case in unjudged))
     elif cases:
         status = "skipped"
         reason = "; ".join(sorted({case.reason for case in cases if case.reason}))

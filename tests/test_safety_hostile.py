@@ -143,5 +143,8 @@ def test_a_server_that_stops_answering_stops_the_run(tmp_path: Path) -> None:
     report = result.report
     assert report["complete"] is False
     assert "gave no usable answer to 5 requests in a row" in report["stop_reason"]
+    # An incomplete run is never conformant, and nothing it did not finish passed.
+    assert report["summary"]["verdict"] == "non-conformant"
+    assert report["summary"]["passed"] == 0
     assert len(server.seen) <= len(API_NAMES) + 5  # the probes, five requests, then nothing
     assert "stopped:" in result.stderr

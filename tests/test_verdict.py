@@ -127,11 +127,13 @@ def test_untested_marks_a_case_that_could_not_be_judged() -> None:
     case = CaseResult("node", ["BIGFIX-TEST-RULE"])
     case.record("setup", "passed")
     case.record("call", "skipped", reason="x", untested="the action was not created; see POST")
-    record = requirement_status(_requirement(), [case, _case("passed")], None)
+    record = requirement_status(_requirement(), [case, _case("skipped", "no fixture")], None)
     assert (record["status"], record["reason"]) == (
         "untested",
         "the action was not created; see POST",
     )
+    # like a skip, it does not undo what other cases judged
+    assert requirement_status(_requirement(), [case, _case("passed")], None)["status"] == "passed"
 
 
 def test_a_weak_pass_says_why_and_is_counted_apart() -> None:

@@ -182,7 +182,10 @@ class BigFixApp(ReferenceApp):
         return Reply(200, besapi(root), content_type)
 
     def action_summary(self, request: Request, action: StoredAction) -> str:
-        identifier = f"A{action.id}" if self.faulty("list-bad-id") else str(action.id)
+        # One action (the last seeded one), so the suite still finds others to work on.
+        last_seeded = max(stored.id for stored in self.actions.values() if stored.seeded)
+        bad = self.faulty("list-bad-id") and action.id == last_seeded
+        identifier = f"A{action.id}" if bad else str(action.id)
         resource = self.resource(request, f"/api/action/{identifier}")
         if self.faulty("list-wrong-resource"):
             resource = self.resource(request, f"/api/computer/{identifier}")
