@@ -11,9 +11,8 @@ is graded ``untested`` with the reason the run stopped. A requirement
   be judged (``untested``: a prerequisite answered wrongly, the server stopped answering) or none
   ran;
 - passes when at least one case passed (or an exchange was judged to hold it) and none failed
-  or was cut short; the pass is ``weak``
-  when a passing case could only use a probe that cannot separate two behaviours (it says why),
-  ``strong`` otherwise;
+  or was cut short; the pass is ``weak`` when a passing case could only use a probe that cannot
+  separate two behaviours (it says why), ``strong`` otherwise;
 - is ``skipped`` when every case skipped (the suite lacked a fixture or the permission to act).
 
 Expectations then turn known deviations into ``expected-failure`` and a known deviation that no
@@ -76,7 +75,8 @@ class CaseResult:
             if outcome == "failed":
                 self.evidence.extend(evidence or [])
             return
-        if outcome in ("failed", "skipped") and untested is not None and when != "teardown":
+        unjudged = outcome == "failed" or (outcome == "skipped" and when != "teardown")
+        if untested is not None and unjudged:
             self.outcome, self.reason = "untested", untested
         elif outcome == "failed":
             self.outcome = "failed"

@@ -174,3 +174,9 @@ def test_a_judged_exchange_fails_or_holds_another_requirement() -> None:
     held.record("call", "passed", judged={other.id: {"passed": 1}})
     (record,) = grade([other], [held], {})
     assert (record["status"], record["strength"]) == ("passed", "strong")
+
+
+def test_a_teardown_that_could_not_be_sent_leaves_the_case_untested() -> None:
+    case = _folded(("setup", "passed"), ("call", "passed"))
+    case.record("teardown", "failed", reason="teardown failed: x", untested="not sent: stopped")
+    assert (case.outcome, case.reason, case.evidence) == ("untested", "not sent: stopped", [])
