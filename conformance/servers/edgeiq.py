@@ -48,7 +48,12 @@ SEEDED_SETTING_ID = "5f3c0a9e2b1d4c6e8f7a0e01"
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
-        Fault("no-auth", "EDGEIQ-AUTH-401", "answers requests that carry no valid token"),
+        Fault(
+            "no-auth",
+            "EDGEIQ-AUTH-401",
+            "answers requests that carry no valid token",
+            also_untested=("EDGEIQ-AUTH-401-BODY",),  # no 401 body is left to judge
+        ),
         Fault(
             "auth-body-wording",
             "EDGEIQ-AUTH-401-BODY",
@@ -128,6 +133,7 @@ FAULTS: dict[str, Fault] = {
             "no-bulk-response-id",
             "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
             "the accepted answer names the bulk response 'id' instead of 'bulk_response_id'",
+            also_untested=("EDGEIQ-BULK-RESPONSE-GET",),  # no bulk response ID to follow
         ),
         # Caught only by judging the exchange against the spec (no hand-written check looks).
         Fault(
