@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import string
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -23,11 +24,13 @@ SEND_CONFIGURATION_KEYS = ("configuration_id", "setting_id", "command_id")
 _ALPHABET = string.ascii_lowercase + string.digits + "-_"
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def inert_strings() -> st.SearchStrategy[str]:
     """Strings that name nothing on a real server: ``actionconform-`` and a short suffix."""
     return st.text(_ALPHABET, min_size=1, max_size=12).map(lambda suffix: f"actionconform-{suffix}")
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def _inert_body(action: str, names: FieldNames) -> st.SearchStrategy[dict[str, Any]]:
     text = inert_strings()
     if action == "issue_command":
@@ -56,6 +59,7 @@ def _inert_body(action: str, names: FieldNames) -> st.SearchStrategy[dict[str, A
     raise ValueError(f"no inert body for action {action!r}; choose from {INERT_ACTIONS}")
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def from_actions(
     names: FieldNames, *, actions: tuple[str, ...] = INERT_ACTIONS
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -65,6 +69,7 @@ def from_actions(
     return st.one_of(*(_inert_body(action, names) for action in actions))
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def without_action(names: FieldNames) -> st.SearchStrategy[dict[str, Any]]:
     """A valid inert body with its ``action`` removed."""
     return from_actions(names).map(lambda body: {k: v for k, v in body.items() if k != "action"})
@@ -81,6 +86,7 @@ def unknown_actions() -> st.SearchStrategy[object]:
     )
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def send_configuration_without(
     names: FieldNames, *, missing: str
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -93,6 +99,7 @@ def send_configuration_without(
     )
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def _fractions() -> st.SearchStrategy[float]:
     finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9)
     return finite.filter(lambda value: not value.is_integer())
@@ -120,6 +127,7 @@ WRONG_TYPES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
 }
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def wrongly_typed(names: FieldNames, *, field: str, kind: str) -> st.SearchStrategy[dict[str, Any]]:
     """A body whose only fault is ``field`` holding a value of the wrong JSON type."""
     if (field, kind) not in WRONG_TYPES:
@@ -134,6 +142,7 @@ def wrongly_typed(names: FieldNames, *, field: str, kind: str) -> st.SearchStrat
     return WRONG_TYPES[(field, kind)].map(lambda value: {"action": action, key: value})
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def truncated(names: FieldNames) -> st.SearchStrategy[str]:
     """A strict prefix of a valid inert body's JSON text (empty included): never JSON."""
     return (
@@ -143,6 +152,7 @@ def truncated(names: FieldNames) -> st.SearchStrategy[str]:
     )
 
 
+@cache  # a strategy is immutable: built and validated once, drawn often
 def non_objects(names: FieldNames) -> st.SearchStrategy[str]:
     """JSON texts that are not an object: a list of valid bodies, a string, a number, null."""
     return st.one_of(
