@@ -506,7 +506,13 @@ def test_coverage_matrix_marks_seen_unseen_and_undocumented() -> None:
                     "operation": "GET /api/action/{action id}",
                     "documented": [200, 404],
                     "seen": [200, 500],
-                }
+                },
+                {
+                    "api": "bigfix",
+                    "operation": "POST /api/actions",
+                    "documented": ["2XX", "400"],
+                    "seen": [202],
+                },
             ]
         },
     }
@@ -515,7 +521,10 @@ def test_coverage_matrix_marks_seen_unseen_and_undocumented() -> None:
     assert row is not None
     cells = re.findall(r'<td class="(\w+)"', row.group(1))
     assert cells == ["seen", "unseen", "undocumented"]  # 200, 404, 500
-    assert "1 of 2 documented (operation, status) pairs were seen" in page
+    ranged = re.search(r"<tr><td><code>POST /api/actions</code></td>(.*?)</tr>", page)
+    assert ranged is not None  # 202 is seen for the documented 2XX range, not undocumented
+    assert re.findall(r'<td class="(\w+)"', ranged.group(1)) == ["seen", "unseen"]  # 2XX, 400
+    assert "2 of 4 documented (operation, status) pairs were seen" in page
 
 
 def test_bodies_are_indented_only_when_they_parse() -> None:

@@ -421,7 +421,21 @@ def _grouped(report: dict[str, Any]) -> str:
 
 def _status_key(code: object) -> tuple[int, str]:
     text = str(code)
+    if text[:1].isdigit() and text[1:].upper() == "XX":  # a range sorts after its codes
+        return (int(text[0]) * 100 + 99, text)
     return (int(text), text) if text.isdigit() else (1000, text)
+
+
+def _as_documented(code: str, documented: set[str]) -> str:
+    """A seen status as the spec lists it: ``202`` counts for a documented ``2XX`` range."""
+    if code not in documented and f"{code[:1]}XX" in documented:
+        return f"{code[:1]}XX"
+    return code
+
+
+def _codes(item: dict[str, Any]) -> set[str]:
+    documented = {str(code).upper() for code in item.get("documented", [])}
+    return documented | {_as_documented(str(code), documented) for code in item.get("seen", [])}
 
 
 def _coverage(report: dict[str, Any]) -> str:
@@ -436,18 +450,14 @@ def _coverage(report: dict[str, Any]) -> str:
     documented_total = seen_total = 0
     for api, items in by_api.items():
         columns = sorted(
-            {
-                str(code)
-                for item in items
-                for code in [*item.get("documented", []), *item.get("seen", [])]
-            },
+            {code for item in items for code in _codes(item)},
             key=_status_key,
         )
         head = "".join(f"<th>{_e(code)}</th>" for code in columns)
         rows = []
         for item in items:
-            documented = {str(code) for code in item.get("documented", [])}
-            seen = {str(code) for code in item.get("seen", [])}
+            documented = {str(code).upper() for code in item.get("documented", [])}
+            seen = {_as_documented(str(code), documented) for code in item.get("seen", [])}
             documented_total += len(documented)
             seen_total += len(documented & seen)
             cells = []
