@@ -141,12 +141,12 @@ def test_each_version_passes_under_its_own_rules_and_the_default(
     serve: Callable[..., str], tmp_path: Path, version: str
 ) -> None:
     url = serve(RedisEnterpriseApp(vendor_version=version))
-    own = run_against(url, API, tmp_path / "own", "--vendor-version", version)
+    own = run_against(url, API, tmp_path / "own", "--vendor-version", version, in_process=True)
     assert_no_traceback(own)
     assert own.code == 0, own.stdout + own.stderr
     assert _failed(own) == set()
     assert own.report["target"]["vendor_version"] == version
-    default = run_against(url, API, tmp_path / "default")
+    default = run_against(url, API, tmp_path / "default", in_process=True)
     assert default.code == 0, default.stdout + default.stderr
     assert _failed(default) == set()
     assert default.report["target"]["vendor_version"] is None
@@ -162,7 +162,7 @@ def test_a_server_playing_8_0_judged_as_7_4_fails_on_aborted(
     serve: Callable[..., str], tmp_path: Path
 ) -> None:
     url = serve(RedisEnterpriseApp(vendor_version="8.0"))
-    result = run_against(url, API, tmp_path / "report", "--vendor-version", "7.4")
+    result = run_against(url, API, tmp_path / "report", "--vendor-version", "7.4", in_process=True)
     assert_no_traceback(result)
     assert result.code == 1, result.stdout + result.stderr
     # 'aborted' (8.0) and the listed 'active' task (7.8 field table) are both later words;
@@ -180,7 +180,7 @@ def test_a_server_playing_8_0_2_judged_as_8_0_fails_on_the_node_404(
     serve: Callable[..., str], tmp_path: Path
 ) -> None:
     url = serve(RedisEnterpriseApp(vendor_version="8.0.2"))
-    result = run_against(url, API, tmp_path / "report", "--vendor-version", "8.0")
+    result = run_against(url, API, tmp_path / "report", "--vendor-version", "8.0", in_process=True)
     assert result.code == 1, result.stdout + result.stderr
     assert _failed(result) == {"REDIS-CLUSTER-ACTION-POST-NODE-UNKNOWN"}
     message = result.requirement("REDIS-CLUSTER-ACTION-POST-NODE-UNKNOWN")["evidence"][0]
@@ -223,7 +223,7 @@ def test_each_bigfix_version_passes_under_its_own_rules_and_the_default(
     serve: Callable[..., str], tmp_path: Path, version: str
 ) -> None:
     url = serve(app_class("bigfix")(vendor_version=version))
-    own = run_against(url, "bigfix", tmp_path / "own", "--vendor-version", version)
+    own = run_against(url, "bigfix", tmp_path / "own", "--vendor-version", version, in_process=True)
     assert own.code == 0, own.stdout + own.stderr
     assert _failed(own) == set()
     downloads = {
@@ -233,7 +233,7 @@ def test_each_bigfix_version_passes_under_its_own_rules_and_the_default(
     }
     skipped = {rid for rid, status in own.statuses().items() if status == "skipped"}
     assert skipped == (downloads if version == "9.5.15" else set())
-    default = run_against(url, "bigfix", tmp_path / "default")
+    default = run_against(url, "bigfix", tmp_path / "default", in_process=True)
     assert default.code == 0, default.stdout + default.stderr
     assert _failed(default) == set()
 
