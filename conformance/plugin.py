@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import importlib
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from hypothesis import settings
 
-from conformance import __version__, bundled, catalogue, profiles, versions
+from conformance import __version__, bundled, catalogue, profiles, registry, versions
 from conformance.auth import authorization_for, curl_auth_for
 from conformance.budget import CLEANUP, JOURNAL_NAME, MutationBudget, totals
 from conformance.contract import Judge, Judgement, coverage_record, judged_properties
@@ -867,3 +868,20 @@ def fixtures(conformance_state: RunState) -> dict[str, Any]:
         offered = bundled.bundled_fixtures(state.target.apis, state.target.vendor_version)
         return {**offered, **state.target.fixtures}
     return state.target.fixtures
+
+
+@pytest.fixture(scope="session")
+def api_context(
+    api_client: Callable[[str], ApiClient], fixtures: dict[str, Any]
+) -> Callable[[str], Mapping[str, str]]:
+    """``api_context(api)``: the lazy values of ``conformance/suites/<api>/context.py``, made
+    once per run (the generic case runner and the spec-derived tests share them)."""
+    made: dict[str, Mapping[str, str]] = {}
+
+    def context(api: str) -> Mapping[str, str]:
+        if api not in made:
+            module = importlib.import_module(f"{registry.profile(api).package}.context")
+            made[api] = module.make_context(api_client(api), fixtures)
+        return made[api]
+
+    return context

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from conformance import checks, registry
+from conformance import checks
 from conformance.auth import wrong_authorization_for
 from conformance.http import DEFAULT, ApiClient
 from conformance.suites.cases import Case, load_cases
@@ -20,31 +18,15 @@ def _param(case: Case) -> object:
     return pytest.param(case, id=case.id, marks=pytest.mark.requirement(case.requirement))
 
 
-@pytest.fixture(scope="session")
-def case_context(
-    api_client: Callable[[str], ApiClient], fixtures: dict[str, Any]
-) -> Callable[[str], Context]:
-    """``case_context(api)``: the lazy values of ``conformance/suites/<api>/context.py``."""
-    made: dict[str, Context] = {}
-
-    def context(api: str) -> Context:
-        if api not in made:
-            module = importlib.import_module(f"{registry.profile(api).package}.context")
-            made[api] = module.make_context(api_client(api), fixtures)
-        return made[api]
-
-    return context
-
-
 @pytest.mark.parametrize("case", [_param(case) for case in load_cases()])
 def test_documented_exchange(
     case: Case,
-    case_context: Callable[[str], Context],
+    api_context: Callable[[str], Context],
     api_client: Callable[[str], ApiClient],
     target: Target,
 ) -> None:
     client = api_client(case.api)
-    context = case_context(case.api)
+    context = api_context(case.api)
     authorization: object = DEFAULT
     if case.auth == "none":
         authorization = None

@@ -15,7 +15,6 @@ ID in another (it could delete what the suite did not create).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -51,22 +50,6 @@ def _params() -> list[Any]:
     return params
 
 
-@pytest.fixture(scope="session")
-def spec_context(
-    api_client: Callable[[str], ApiClient], fixtures: dict[str, Any]
-) -> Callable[[str], Context]:
-    """``spec_context(api)``: the lazy values of ``conformance/suites/<api>/context.py``."""
-    made: dict[str, Context] = {}
-
-    def context(api: str) -> Context:
-        if api not in made:
-            module = importlib.import_module(f"{registry.profile(api).package}.context")
-            made[api] = module.make_context(api_client(api), fixtures)
-        return made[api]
-
-    return context
-
-
 def _known_value(context: Context, name: str) -> str | None:
     """The context's value for a path parameter, or None (absent or skipped)."""
     if name not in context:
@@ -85,7 +68,7 @@ def test_operation_follows_its_spec(
     mode: GenerationMode,
     data: st.DataObject,
     api_client: Callable[[str], ApiClient],
-    spec_context: Callable[[str], Context],
+    api_context: Callable[[str], Context],
     target: Target,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -105,7 +88,7 @@ def test_operation_follows_its_spec(
         if case.query and required_only:
             required = spec_properties.required_query(operation)
             case.query = {name: value for name, value in case.query.items() if name in required}
-        context = spec_context(operation.api)
+        context = api_context(operation.api)
         keys = spec_properties.context_keys(operation)
         for name in list(case.path_parameters or {}):
             value = _known_value(context, keys.get(name, name))
@@ -137,7 +120,7 @@ def test_operation_follows_its_spec(
 def test_links_between_operations(
     api: str,
     api_client: Callable[[str], ApiClient],
-    spec_context: Callable[[str], Context],
+    api_context: Callable[[str], Context],
     target: Target,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -148,7 +131,7 @@ def test_links_between_operations(
         pytest.skip("a stateful scenario creates objects it has no removal for; bundled only")
     client = api_client(api)
     state = state_of(request.config)
-    context = spec_context(api)
+    context = api_context(api)
     base = spec_properties.load_schema(api, True).as_state_machine()
     sent: dict[str, Any] = {}
 
