@@ -245,6 +245,12 @@ VARIANTS: dict[str, Variant] = {
             "cluster actions page: 'The body content may provide additional action details. "
             "Currently, it is not used.'",
         ),
+        Variant(
+            "error-empty-body",
+            "error answers (401, 400, 404, 409) carry no body",
+            "REDIS-ERROR-BODY: an error answer's body is empty or the JSON envelope; the pages "
+            "give status codes only",
+        ),
     )
 }
 
@@ -404,6 +410,8 @@ class RedisEnterpriseApp(ReferenceApp):
     def error(self, status: int, code: str, description: str) -> Reply:
         if self.faulty("error-text-body"):
             return Reply(status, f"{description}\n", "text/plain")
+        if self.varies("error-empty-body"):
+            return Reply(status)
         error_code: str | int = code
         if status == 409 and self.faulty("conflict-error-code-number"):
             error_code = 409
