@@ -174,7 +174,7 @@ def judge_response(
             )
         return findings
     body = response.content
-    if response.status >= 400 and not body.strip():
+    if (response.status >= 400 or documented.body_optional) and not body.strip():
         return findings
     requirement = documented.requirement
     if documented.empty_body:

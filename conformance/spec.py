@@ -62,6 +62,7 @@ class ResponseDoc:
     requirement: str | None
     content: Mapping[str, MediaType]
     empty_body: bool = False
+    body_optional: bool = False  # x-body-optional: the body may be empty or as ``content`` says
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,11 @@ def _responses(resolver: _Resolver, node: Any, where: list[str], op_id: str) -> 
             for media_name, media in (response.get("content") or {}).items()
         }
         responses[str(status)] = ResponseDoc(
-            str(status), requirement, content, bool(response.get("x-empty-body"))
+            str(status),
+            requirement,
+            content,
+            bool(response.get("x-empty-body")),
+            bool(response.get("x-body-optional")),
         )
     return responses
 

@@ -229,9 +229,11 @@ def as_schemathesis_response(response: Response) -> StResponse:
 def judge(operation: SpecOperation, case: Case, response: Response) -> list[Finding]:
     """Schemathesis's checks on one exchange, as findings on the requirements the spec names."""
     checks = enabled_checks(operation)
-    if response.status >= 400 and not response.content.strip():
-        # As the contract judge: an error answer with an empty body is not judged on its content
-        # (the pages say what an error body holds, not that there is one).
+    documented = operation.operation.response_for(response.status)
+    may_be_empty = response.status >= 400 or (documented is not None and documented.body_optional)
+    if may_be_empty and not response.content.strip():
+        # As the contract judge: an error answer (or a response marked x-body-optional) with an
+        # empty body is not judged on its content (the pages do not promise a body there).
         content = (CHECKS["content_type_conformance"], CHECKS["response_schema_conformance"])
         checks = [check for check in checks if check not in content]
     try:
