@@ -84,10 +84,26 @@ def test_bulk_response_reads_back_and_progresses() -> None:
     app = EdgeIQApp()
     _, accepted = call(app, "POST", ACTIONS_PATH, encode({"action": "add_tags", "tags": ["t"]}))
     path = f"/bulk_responses/{accepted['bulk_response_id']}"
-    first = call(app, "GET", path)
-    second = call(app, "GET", path)
-    assert first[0] == second[0] == 200
-    assert (first[1]["status"], second[1]["status"]) == ("enqueued", "success")
+    reads = [call(app, "GET", path) for _ in range(4)]
+    assert {status for status, _ in reads} == {200}
+    schema = json_schema("edgeiq/bulk-response.schema.json")
+    assert all(schema.is_valid(document) for _, document in reads)
+    # One more device reports on each read; the identity stays, the total counts every device.
+    reported = [
+        [entry.get("status") for entry in document["bulk_response_statuses"]]
+        for _, document in reads
+    ]
+    assert reported == [
+        ["success", None, None],
+        ["success", "success", None],
+        ["success", "success", "success"],
+        ["success", "success", "success"],
+    ]
+    assert {(d["_id"], d["created_at"], d["total"]) for _, d in reads} == {
+        (accepted["bulk_response_id"], reads[0][1]["created_at"], 3)
+    }
+    entries = [entry for _, d in reads for entry in d["bulk_response_statuses"]]
+    assert {entry["bulk_response_id"] for entry in entries} == {accepted["bulk_response_id"]}
     assert "t" in app.fleets[SEEDED_FLEET_ID].tags
     assert call(app, "GET", "/bulk_responses/000000000000000000000000")[0] == 404
 

@@ -17,6 +17,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from conformance.servers.base import (
@@ -44,6 +45,7 @@ SEEDED_FLEET_ID = "5f3c0a9e2b1d4c6e8f7a0b1c"
 SEEDED_COMMAND_ID = "5f3c0a9e2b1d4c6e8f7a0c01"
 SEEDED_CONFIGURATION_ID = "5f3c0a9e2b1d4c6e8f7a0d01"
 SEEDED_SETTING_ID = "5f3c0a9e2b1d4c6e8f7a0e01"
+DEFAULT_OTHER_BULK_RESPONSE_ID = "5f3c0a9e2b1d4c6e8f7a0f01"  # names no bulk response
 
 FAULTS: dict[str, Fault] = {
     fault.name: fault
@@ -133,18 +135,47 @@ FAULTS: dict[str, Fault] = {
             "no-bulk-response-id",
             "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
             "the accepted answer names the bulk response 'id' instead of 'bulk_response_id'",
-            also_untested=("EDGEIQ-BULK-RESPONSE-GET",),  # no bulk response ID to follow
+            # no bulk response ID to follow, so no bulk response is read
+            also_untested=(
+                "EDGEIQ-BULK-RESPONSE-GET",
+                "EDGEIQ-BULK-RESPONSE-TRACKS",
+                "EDGEIQ-BULK-RESPONSE-STATUSES",
+            ),
         ),
         # Caught only by judging the exchange against the spec (no hand-written check looks).
         Fault(
             "bulk-response-text-plain",
             "EDGEIQ-BULK-RESPONSE-GET",
             "GET /bulk_responses/{bulk_response_id} labels its JSON body text/plain",
+            also_untested=("EDGEIQ-BULK-RESPONSE-STATUSES",),  # a body not labelled JSON
         ),
         Fault(
             "bulk-response-lost",
             "EDGEIQ-BULK-RESPONSE-GET",
             "a bulk_response_id just returned answers 404",
+            also_fails=("EDGEIQ-BULK-RESPONSE-TRACKS",),  # no read of it answers
+            also_untested=("EDGEIQ-BULK-RESPONSE-STATUSES",),  # no bulk response body is read
+        ),
+        Fault(
+            "bulk-response-read-once",
+            "EDGEIQ-BULK-RESPONSE-TRACKS",
+            "a bulk response answers its first read, then 404",
+        ),
+        Fault(
+            "bulk-response-new-id",
+            "EDGEIQ-BULK-RESPONSE-TRACKS",
+            "each read of a bulk response shows a new _id",
+        ),
+        Fault(
+            "bulk-response-foreign-statuses",
+            "EDGEIQ-BULK-RESPONSE-TRACKS",
+            "the device statuses name another bulk response",
+        ),
+        # Caught only by the spec judge (the bulk response schema's device statuses).
+        Fault(
+            "bulk-response-status-word",
+            "EDGEIQ-BULK-RESPONSE-STATUSES",
+            "a device that finished reports status 'done', a word no page documents",
         ),
     )
 }
@@ -164,6 +195,23 @@ VARIANTS: dict[str, Variant] = {
             "action-201",
             "an accepted fleet action answers 201 (default 202)",
             "NOTES.md: the success status code is not published (any 2xx)",
+        ),
+        Variant(
+            "bulk-gateway-statuses",
+            "a device goes sent, enqueued, then success over repeated reads",
+            "NOTES.md: 'Gateway command statuses: sent, enqueued, success, fail' are documented "
+            "words; no page says a device status starts at success or fail",
+        ),
+        Variant(
+            "bulk-fail-then-success",
+            "a device first reports fail, and success on a later read (a retry)",
+            "no page says a device status is final: a later read may show another documented word",
+        ),
+        Variant(
+            "bulk-statuses-as-reported",
+            "a device appears in bulk_response_statuses only once it reports (total counts all)",
+            "no page says the list holds every device from the start (the SDK types it, not when "
+            "entries appear); progress is read over time",
         ),
     )
 }
@@ -186,27 +234,71 @@ class Fleet:
 
 
 @dataclass
+class DeviceStatus:
+    """One device of a bulk response: what it reported so far (None: not yet)."""
+
+    device_id: str
+    words: list[str] = field(default_factory=list)  # the statuses it will report, in order
+    shown: int = 0  # how many of them it has reported
+
+    @property
+    def status(self) -> str | None:
+        return self.words[self.shown - 1] if self.shown else None
+
+
+@dataclass
 class BulkResponse:
-    """One executed fleet action; its status moves from enqueued to success when read."""
+    """One executed fleet action, shaped as the SDK types it (NOTES.md): the common fields,
+    ``type``, ``total`` and one ``bulk_response_statuses`` entry per device.
+
+    Each read lets one more device report (``advance``), so repeated reads show progress.
+    """
 
     id: str
     fleet_id: str
     action: str
-    total: int
-    status: str = "enqueued"
+    devices: list[DeviceStatus]
+    created_at: str = field(default_factory=lambda: _now())
+    updated_at: str = ""
     reads: int = 0
 
-    def document(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        self.updated_at = self.updated_at or self.created_at
+
+    def advance(self) -> None:
+        """One step of progress: the first device with a status left to report reports it."""
+        for device in self.devices:
+            if device.shown < len(device.words):
+                device.shown += 1
+                self.updated_at = _now()
+                return
+
+    def document(self, *, as_reported: bool = False) -> dict[str, Any]:
+        statuses = []
+        for device in self.devices:
+            if as_reported and device.status is None:
+                continue
+            entry: dict[str, Any] = {"bulk_response_id": self.id, "device_id": device.device_id}
+            if device.status is not None:
+                entry["status"] = device.status
+            if device.status == "fail":
+                entry["error"] = "the device did not answer"
+            statuses.append(entry)
         return {
             "_id": self.id,
-            "bulk_response_id": self.id,
-            "fleet_id": self.fleet_id,
-            "action": self.action,
-            "status": self.status,
-            "total": self.total,
-            "successes": self.total if self.status == "success" else 0,
-            "failures": 0,
+            "origin": "api",
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "company_id": "actionconform",
+            "user_id": "actionconform-user",
+            "type": self.action,
+            "total": len(self.devices),
+            "bulk_response_statuses": statuses,
         }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _json(status: int, document: object) -> Reply:
@@ -401,15 +493,22 @@ class EdgeIQApp(ReferenceApp):
         with self.lock:
             if fleet is not None:
                 self.apply(fleet, action, body)
-            bulk = BulkResponse(
-                secrets.token_hex(12), fleet_id, action, len(fleet.device_ids) if fleet else 0
-            )
+            targets = fleet.device_ids if fleet else []
+            devices = [DeviceStatus(uid, self.words(index)) for index, uid in enumerate(targets)]
+            bulk = BulkResponse(secrets.token_hex(12), fleet_id, action, devices)
             self.bulk_responses[bulk.id] = bulk
-        document: dict[str, Any] = {"bulk_response_id": bulk.id, "status": bulk.status}
-        if self.faulty("no-bulk-response-id"):
-            document = {"id": bulk.id, "status": bulk.status}
+        key = "id" if self.faulty("no-bulk-response-id") else "bulk_response_id"
+        document: dict[str, Any] = {key: bulk.id}
         status = {"action-200": 200, "action-201": 201}.get(self.variant or "", 202)
         return _json(status, document)
+
+    def words(self, index: int) -> list[str]:
+        """The statuses the ``index``-th device of a new bulk response reports, in order."""
+        if self.varies("bulk-gateway-statuses"):
+            return ["sent", "enqueued", "success"]
+        if self.varies("bulk-fail-then-success") and index == 0:
+            return ["fail", "success"]
+        return ["done" if self.faulty("bulk-response-status-word") else "success"]
 
     @route("GET", r"/bulk_responses/(?P<bulk_response_id>[^/]+)")
     def read_bulk_response(self, request: Request, bulk_response_id: str) -> Reply:
@@ -417,9 +516,16 @@ class EdgeIQApp(ReferenceApp):
             bulk = self.bulk_responses.get(bulk_response_id)
             if bulk is None or self.faulty("bulk-response-lost"):
                 return self.not_found(request)
+            if bulk.reads and self.faulty("bulk-response-read-once"):
+                return self.not_found(request)
             bulk.reads += 1
-            if bulk.reads > 1:
-                bulk.status = "success"
-            if self.faulty("bulk-response-text-plain"):
-                return Reply(200, json.dumps(bulk.document()), "text/plain")
-            return _json(200, bulk.document())
+            bulk.advance()
+            document = bulk.document(as_reported=self.varies("bulk-statuses-as-reported"))
+        if self.faulty("bulk-response-new-id"):
+            document["_id"] = secrets.token_hex(12)
+        if self.faulty("bulk-response-foreign-statuses"):
+            for entry in document["bulk_response_statuses"]:
+                entry["bulk_response_id"] = DEFAULT_OTHER_BULK_RESPONSE_ID
+        if self.faulty("bulk-response-text-plain"):
+            return Reply(200, json.dumps(document), "text/plain")
+        return _json(200, document)
