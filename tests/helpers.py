@@ -105,20 +105,26 @@ def _set_env(name: str, value: str | None) -> None:
 
 
 def run_against(
-    url: str, api: str, report_dir: Path, *extra: str, in_process: bool = False
+    url: str,
+    api: str,
+    report_dir: Path,
+    *extra: str,
+    in_process: bool = False,
+    fixtures: dict[str, Any] | None = None,
 ) -> CliResult:
     """Run the suite for one API against a reference server at ``url``, mutations allowed:
     ``conformance run`` in a subprocess, or with ``in_process`` through the same entry point in
     this interpreter (``run_in_process``).
 
-    The target file names the reference server's seeded objects, as a user's would name theirs.
+    The target file names the reference server's seeded objects, as a user's would name theirs:
+    ``fixtures``, else those of the API's default app.
     """
     from conformance.servers import app_class
 
     report_dir.parent.mkdir(parents=True, exist_ok=True)
-    config = write_target(
-        report_dir.parent / f"target-{api}.toml", api, url, app_class(api)().fixtures()
-    )
+    if fixtures is None:
+        fixtures = app_class(api)().fixtures()
+    config = write_target(report_dir.parent / f"target-{api}.toml", api, url, fixtures)
     runner = run_in_process if in_process else run_cli
     return runner(
         "run",

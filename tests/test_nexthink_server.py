@@ -303,3 +303,89 @@ def test_two_broken_rules_get_the_earlier_code(
     first = min(pair, key=PRECEDENCE.index)
     assert response.json()["code"] == first, (pair, response.text)
     assert app.executions == []
+
+
+# -- conformant variants (tests/test_variants.py proves the suite passes each) -----------------
+
+
+@pytest.fixture(scope="module")
+def variant_post() -> Iterator[Callable[[str], Post]]:
+    """``variant_post(name)``: a ``post`` to a server playing that variant (one per variant)."""
+    servers: dict[str, ReferenceServer] = {}
+
+    def for_variant(name: str) -> Post:
+        if name not in servers:
+            servers[name] = ReferenceServer(NexthinkApp(variant=name))
+            servers[name].start()
+        url = servers[name].url
+
+        def send(
+            document: Any = None,
+            *,
+            body: bytes | None = None,
+            content_type: str = "application/json",
+            auth: tuple[str, str] = AUTH,
+        ) -> requests.Response:
+            data = body if body is not None else json.dumps(document).encode()
+            headers = {"Content-Type": content_type}
+            return requests.post(url + RUN_PATH, data=data, headers=headers, auth=auth, timeout=30)
+
+        send.app = servers[name].app  # type: ignore[attr-defined]
+        return send
+
+    yield for_variant
+    for server in servers.values():
+        server.stop()
+
+
+def test_reversed_order_keeps_each_code_and_answers_the_later_of_two(
+    variant_post: Callable[[str], Post],
+) -> None:
+    post = variant_post("check-order-reversed")
+    post.app.device_limit = DEVICE_LIMIT  # type: ignore[attr-defined]
+    for code in PRECEDENCE:
+        response = _send_broken(post, [code])
+        assert (response.status_code, response.json()["code"]) == (ERRORS[code][0], code)
+    for pair in (
+        ["NO_DEVICES", "NO_ENGINES_TO_TARGET"],
+        ["NO_PERMISSION", "NO_DEVICES"],
+        ["TOO_MANY_DEVICES", "INVALID_DEVICE_UID"],
+    ):
+        assert _send_broken(post, pair).json()["code"] == pair[1], pair
+    assert post.app.executions == []  # type: ignore[attr-defined]
+
+
+def test_message_variants_change_only_the_message(variant_post: Callable[[str], Post]) -> None:
+    run = {"remoteActionUid": MANUAL, "deviceUids": DEVICES, "engineDatabaseUids": DOC_ENGINE_UIDS}
+    omitted = {entry["databaseUid"]: entry for entry in variant_post("message-omitted")(run).json()}
+    ok, _, failed = DOC_ENGINE_UIDS
+    assert "message" not in omitted[ok] and omitted[ok]["code"] == "ok"
+    assert omitted[failed]["message"].startswith("Error in request to engine")
+    said = {entry["databaseUid"]: entry for entry in variant_post("ok-with-message")(run).json()}
+    assert said[ok]["code"] == "ok" and said[ok]["message"]
+
+
+def test_error_wording_keeps_the_code_and_changes_the_description(
+    variant_post: Callable[[str], Post],
+) -> None:
+    response = variant_post("error-wording")({"remoteActionUid": NO_MANUAL, "deviceUids": DEVICES})
+    document = response.json()
+    assert (response.status_code, document["code"]) == (400, "NO_MANUAL_EXECUTION")
+    assert document["error"] != ERRORS["NO_MANUAL_EXECUTION"][1]
+
+
+def test_html_bodies_on_undocumented_answers(variant_post: Callable[[str], Post]) -> None:
+    post = variant_post("html-undocumented-bodies")
+    refused = post({"deviceUids": DEVICES}, auth=("nobody", "wrong"))
+    assert refused.status_code == 401 and refused.headers["Content-Type"].startswith("text/html")
+    assert refused.headers["WWW-Authenticate"].startswith("Basic")
+    url = refused.url
+    got = requests.get(url, auth=AUTH, timeout=30)
+    assert got.status_code == 404 and got.headers["Content-Type"].startswith("text/html")
+
+
+def test_device_limit_variant_names_its_limit(variant_post: Callable[[str], Post]) -> None:
+    post = variant_post("device-limit-1000")
+    assert post.app.fixtures()["device_limit"] == 1000  # type: ignore[attr-defined]
+    over = post({"remoteActionUid": MANUAL, "deviceUids": synthetic_device_uids(1001)})
+    assert (over.status_code, over.json()["code"]) == (400, "TOO_MANY_DEVICES")

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-from conformance.servers.base import Fault, Handler, ReferenceApp, Reply, Request, route
+from conformance.servers.base import (
+    Fault,
+    Handler,
+    ReferenceApp,
+    Reply,
+    Request,
+    Variant,
+    route,
+)
 
 RUN_PATH = "/api/remoteaction/v2/run"
 JSON = "application/json"
@@ -185,6 +193,48 @@ FAULTS: dict[str, Fault] = {
 }
 
 
+# Conformant ways of answering (conformance mock nexthink --variant NAME); the HTTP-level ones
+# come from servers.base.
+VARIANTS: dict[str, Variant] = {
+    variant.name: variant
+    for variant in (
+        Variant(
+            "message-omitted",
+            "a per-Engine result with nothing to say has no message member",
+            "the page: message is a 'Possible additional message from the Engine'",
+        ),
+        Variant(
+            "ok-with-message",
+            "an Engine that took the run says so in its message",
+            "the page: message is a 'Possible additional message from the Engine', for any code",
+        ),
+        Variant(
+            "error-wording",
+            "error descriptions are worded differently from the page's example",
+            "the page: error is the 'Description of the error code'; only the codes are fixed",
+        ),
+        Variant(
+            "check-order-reversed",
+            "the request rules are checked in reverse order (NO_PERMISSION last)",
+            "the page gives no order between the error codes; a request breaking one rule gets "
+            "its code whatever the order",
+        ),
+        Variant(
+            "html-undocumented-bodies",
+            "401 and the GET 404 carry an HTML page, as a portal's web server may",
+            "the page documents the 404 of a GET and NOTES the 401, neither their body",
+        ),
+        Variant(
+            "device-limit-1000",
+            "at most 1000 devices per run (the target file's device_limit says so)",
+            "the classic page publishes no device limit (only TOO_MANY_DEVICES)",
+        ),
+    )
+}
+ERROR_WORDING = "The request was refused ({code}): {description}."
+HTML = "text/html; charset=utf-8"
+
+
 @dataclass(frozen=True)
 class RemoteAction:
     uid: str
@@ -290,6 +340,7 @@ class NexthinkApp(ReferenceApp):
     API = "nexthink"
     HISTORY = ("executions",)  # an execution cannot be deleted through the API
     FAULTS = FAULTS
+    VARIANTS = VARIANTS
 
     def __init__(self, fault: str | None = None, **kwargs: Any) -> None:
         super().__init__(fault, **kwargs)
@@ -297,7 +348,7 @@ class NexthinkApp(ReferenceApp):
             action.uid.lower(): action for action in SEEDED_ACTIONS
         }
         self.engines: list[Engine] = list(SEEDED_ENGINES)
-        self.device_limit = DEVICE_LIMIT
+        self.device_limit = 1000 if self.varies("device-limit-1000") else DEVICE_LIMIT
         self.restricted_users: set[tuple[str, str]] = {RESTRICTED_USER}
         self.executions: list[Run] = []  # every run dispatched to Engines, oldest first
 
@@ -307,7 +358,10 @@ class NexthinkApp(ReferenceApp):
         credentials = request.basic_auth()
         known = self.authorized(request) or credentials in self.restricted_users
         if not known and not self.faulty("no-auth"):
-            return Reply(401, b"", None, {"WWW-Authenticate": 'Basic realm="Nexthink"'})
+            challenge = {"WWW-Authenticate": 'Basic realm="Nexthink"'}
+            if self.varies("html-undocumented-bodies"):
+                return Reply(401, "<html><body>401 Unauthorized</body></html>", HTML, challenge)
+            return Reply(401, b"", None, challenge)
         return super().handle(request, handler)
 
     def error(self, code: str, detail: str = "") -> Reply:
@@ -316,6 +370,8 @@ class NexthinkApp(ReferenceApp):
             status = 403
         key = "message" if self.faulty("error-message-key") else "error"
         text = f"{description}: {detail}" if detail else description
+        if self.varies("error-wording"):
+            text = ERROR_WORDING.format(code=code.lower().replace("_", " "), description=text)
         content_type = "text/html" if self.faulty("error-html") else JSON
         return Reply(status, json.dumps({"code": code, key: text}), content_type)
 
@@ -342,6 +398,8 @@ class NexthinkApp(ReferenceApp):
     def run_get(self, request: Request) -> Reply:
         if self.faulty("get-405"):
             return Reply(405, "Method Not Allowed", "text/plain", {"Allow": "POST"})
+        if self.varies("html-undocumented-bodies"):
+            return Reply(404, "<html><body>404 Not Found</body></html>", HTML)
         return Reply(404, "Not Found", "text/plain")
 
     @route("POST", RUN_PATH)
@@ -359,42 +417,113 @@ class NexthinkApp(ReferenceApp):
     # -- checks, in the order of PRECEDENCE ------------------------------------------------
 
     def check(self, request: Request) -> Run:
-        if request.basic_auth() in self.restricted_users:
+        restricted = request.basic_auth() in self.restricted_users
+        reverse = self.varies("check-order-reversed")
+        if restricted and not reverse:
             raise RunError("NO_PERMISSION")
         document = self.decode(request)
         self.check_types(document)
-        action_uid = document.get("remoteActionUid")
-        devices: list[str] = document.get("deviceUids") or []
-        if action_uid is None or not action_uid.strip():
-            missing = "INVALID_ACTION_UID" if self.faulty("missing-action-invalid") else None
-            raise RunError(missing or "NO_REMOTE_ACTION_UID")
-        if not devices and not self.faulty("empty-devices-run"):
-            raise RunError("NO_DEVICES")
-        limit = self.device_limit - (1 if self.faulty("device-limit-off-by-one") else 0)
-        if len(devices) > limit and not self.faulty("no-device-limit"):
-            raise RunError("TOO_MANY_DEVICES", f"at most {self.device_limit}")
-        if not _GUID.fullmatch(action_uid):
-            unknown = self.faulty("malformed-action-unknown")
-            raise RunError("UNKNOWN_OR_DISABLED_REMOTE_ACTION" if unknown else "INVALID_ACTION_UID")
-        malformed = [uid for uid in devices if not is_device_uid(uid)]
-        if malformed and not self.faulty("device-uid-unchecked"):
-            raise RunError("INVALID_DEVICE_UID", json.dumps(malformed[0]))
-        action = self.actions.get(action_uid.lower())
-        if action is None or not (action.enabled or self.faulty("disabled-action-runs")):
-            raise RunError("UNKNOWN_OR_DISABLED_REMOTE_ACTION")
-        if not action.manual:
-            raise RunError("NO_MANUAL_EXECUTION")
-        params: dict[str, str] = document.get("params") or {}
-        unknown_params = sorted(set(params) - set(action.parameters))
-        if unknown_params and self.faulty("reject-unknown-params"):
-            raise RunError("INVALID_REQUEST_CONTENT", f"unknown parameter {unknown_params[0]}")
+        rules = self.rules(document)
+        for rule in reversed(rules) if reverse else rules:
+            refusal = rule()
+            if refusal is not None:
+                raise refusal
+        if restricted:
+            raise RunError("NO_PERMISSION")
+        action = self.actions[document["remoteActionUid"].lower()]
         engines: list[str] | None = document.get("engineDatabaseUids")
         if engines == [] and self.faulty("empty-engines-all"):
             engines = None
-        if engines == [] or (engines is None and not self.engines):
-            raise RunError("NO_ENGINES_TO_TARGET")
         timeout = document.get("timeoutSeconds") or DEFAULT_TIMEOUT_SECONDS
-        return Run(action, devices, engines, float(timeout), params, document.get("requestUid"))
+        params: dict[str, str] = document.get("params") or {}
+        return Run(
+            action,
+            document.get("deviceUids") or [],
+            engines,
+            float(timeout),
+            params,
+            document.get("requestUid"),
+        )
+
+    def rules(self, document: dict[str, Any]) -> list[Callable[[], RunError | None]]:
+        """The content rules in the order of ``PRECEDENCE``, each a refusal or None. A rule
+        that needs an earlier one to hold (a lookup needs a well-formed UID) passes without it,
+        so any order refuses a request that breaks one rule with that rule's code."""
+        action_uid: str = document.get("remoteActionUid") or ""
+        devices: list[str] = document.get("deviceUids") or []
+        missing = not action_uid.strip()
+        well_formed = not missing and bool(_GUID.fullmatch(action_uid))
+        action = self.actions.get(action_uid.lower()) if well_formed else None
+        usable = action is not None and (action.enabled or self.faulty("disabled-action-runs"))
+
+        def no_remote_action_uid() -> RunError | None:
+            if not missing:
+                return None
+            wrong = self.faulty("missing-action-invalid")
+            return RunError("INVALID_ACTION_UID" if wrong else "NO_REMOTE_ACTION_UID")
+
+        def no_devices() -> RunError | None:
+            empty = not devices and not self.faulty("empty-devices-run")
+            return RunError("NO_DEVICES") if empty else None
+
+        def too_many_devices() -> RunError | None:
+            limit = self.device_limit - (1 if self.faulty("device-limit-off-by-one") else 0)
+            if len(devices) > limit and not self.faulty("no-device-limit"):
+                return RunError("TOO_MANY_DEVICES", f"at most {self.device_limit}")
+            return None
+
+        def invalid_action_uid() -> RunError | None:
+            if missing or well_formed:
+                return None
+            unknown = self.faulty("malformed-action-unknown")
+            return RunError(
+                "UNKNOWN_OR_DISABLED_REMOTE_ACTION" if unknown else "INVALID_ACTION_UID"
+            )
+
+        def invalid_device_uid() -> RunError | None:
+            malformed = [uid for uid in devices if not is_device_uid(uid)]
+            if malformed and not self.faulty("device-uid-unchecked"):
+                return RunError("INVALID_DEVICE_UID", json.dumps(malformed[0]))
+            return None
+
+        def unknown_or_disabled() -> RunError | None:
+            return (
+                RunError("UNKNOWN_OR_DISABLED_REMOTE_ACTION")
+                if well_formed and not usable
+                else None
+            )
+
+        def no_manual_execution() -> RunError | None:
+            return (
+                RunError("NO_MANUAL_EXECUTION") if usable and action and not action.manual else None
+            )
+
+        def unknown_params() -> RunError | None:
+            params: dict[str, str] = document.get("params") or {}
+            names = sorted(set(params) - set(action.parameters if action else ()))
+            if names and self.faulty("reject-unknown-params"):
+                return RunError("INVALID_REQUEST_CONTENT", f"unknown parameter {names[0]}")
+            return None
+
+        def no_engines_to_target() -> RunError | None:
+            engines = document.get("engineDatabaseUids")
+            if engines == [] and self.faulty("empty-engines-all"):
+                engines = None
+            if engines == [] or (engines is None and not self.engines):
+                return RunError("NO_ENGINES_TO_TARGET")
+            return None
+
+        return [
+            no_remote_action_uid,
+            no_devices,
+            too_many_devices,
+            invalid_action_uid,
+            invalid_device_uid,
+            unknown_or_disabled,
+            no_manual_execution,
+            unknown_params,
+            no_engines_to_target,
+        ]
 
     def decode(self, request: Request) -> Any:
         """CONTENT_TYPE, ENCODING and INVALID_REQUEST_JSON: the body as a JSON value."""
@@ -463,12 +592,17 @@ class NexthinkApp(ReferenceApp):
                 results.append(_result(uid, "timeout", message))
             else:
                 waited = max(waited, engine.delay)
-                results.append(_result(uid, engine.code, engine.message))
+                message = engine.message
+                if engine.code == "ok" and self.varies("ok-with-message"):
+                    message = "Remote action dispatched to the devices"
+                results.append(_result(uid, engine.code, message))
         if self.faulty("duplicate-result") and results:
             results.append(dict(results[0]))
         if self.faulty("result-message-null"):
             for result in results:
                 result["message"] = None
+        if self.varies("message-omitted"):
+            results = [{k: v for k, v in r.items() if k != "message" or v} for r in results]
         time.sleep(waited)
         return results
 
