@@ -217,3 +217,24 @@ def test_strategies_refuse_invalid_arguments(call_strategy: Any, kwargs: dict[st
 )
 def test_accepted_schema_needs_a_usable_bulk_response_id(document: Any, valid: bool) -> None:
     assert json_schema("edgeiq/fleet-action-accepted.schema.json").is_valid(document) is valid
+
+
+@pytest.mark.parametrize(
+    ("variant", "first_device"),
+    [
+        ("bulk-gateway-statuses", ["sent", "enqueued", "success", "success"]),
+        ("bulk-fail-then-success", ["fail", "success", "success", "success"]),
+        ("bulk-statuses-as-reported", ["success", "success", "success", "success"]),
+    ],
+)
+def test_bulk_response_variants_answer_differently(variant: str, first_device: list[str]) -> None:
+    """Each variant's repeated reads: the first device's statuses, and how many devices show."""
+    app = EdgeIQApp(variant=variant)
+    _, accepted = call(app, "POST", ACTIONS_PATH, encode({"action": "add_tags", "tags": ["t"]}))
+    path = f"/bulk_responses/{accepted['bulk_response_id']}"
+    reads = [call(app, "GET", path)[1] for _ in range(4)]
+    schema = json_schema("edgeiq/bulk-response.schema.json")
+    assert all(schema.is_valid(document) for document in reads)
+    assert [d["bulk_response_statuses"][0].get("status") for d in reads] == first_device
+    shown = [len(d["bulk_response_statuses"]) for d in reads]
+    assert shown == ([1, 2, 3, 3] if variant == "bulk-statuses-as-reported" else [3, 3, 3, 3])
