@@ -3,7 +3,10 @@ QUERY routed like any method, OPTIONS answered with Allow, a documented base pat
 
 from __future__ import annotations
 
+import json
+
 import requests
+from lxml import etree
 
 from conformance.servers.base import ReferenceApp, ReferenceServer, Reply, Request, route
 
@@ -51,3 +54,59 @@ def test_a_base_path_prefixes_every_route_and_the_url() -> None:
         assert requests.get(server.url + "/things/7", timeout=5).text == "7"
         origin = server.url.removesuffix("/api/v1")
         assert requests.get(origin + "/things/7", timeout=5).status_code == 404
+
+
+class DocumentApp(TinyApp):
+    """Answers the same document as JSON and as XML, for the body-level variants."""
+
+    @route("GET", r"/doc\.json")
+    def json_doc(self, request: Request) -> Reply:
+        return Reply(200, json.dumps({"a": 1, "b": [1, 2], "c": {"d": "e"}}), "application/json")
+
+    @route("GET", r"/doc\.xml")
+    def xml_doc(self, request: Request) -> Reply:
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<BESAPI xmlns:xsi="http://www.w3.org/2001/'
+            'XMLSchema-instance" xsi:noNamespaceSchemaLocation="BESAPI.xsd"><Action '
+            'Resource="r" LastModified="m"><Name>a &amp; b</Name><ID>1</ID></Action></BESAPI>'
+        )
+        return Reply(200, body, "application/xml")
+
+
+def _get(variant: str | None, path: str) -> requests.Response:
+    with ReferenceServer(DocumentApp(variant=variant)) as server:
+        return requests.get(server.url + path, timeout=5)
+
+
+def test_json_layout_changes_bytes_not_the_document() -> None:
+    plain, varied = _get(None, "/doc.json"), _get("json-layout", "/doc.json")
+    assert varied.content != plain.content and b"\t" in varied.content
+    assert varied.json() == plain.json()
+    assert list(varied.json()) == ["c", "b", "a"]
+
+
+def test_xml_layout_changes_bytes_not_the_infoset() -> None:
+    plain, varied = _get(None, "/doc.xml"), _get("xml-layout", "/doc.xml")
+    assert b"<![CDATA[a & b]]>" in varied.content and b"xmlns:inst=" in varied.content
+    assert b'LastModified="m" Resource="r"' in varied.content
+
+    def infoset(content: bytes) -> list[tuple[object, ...]]:
+        root = etree.fromstring(content)
+        return [(e.tag, sorted(e.attrib.items()), (e.text or "").strip()) for e in root.iter()]
+
+    assert infoset(varied.content) == infoset(plain.content)
+
+
+def test_header_variants() -> None:
+    cased = _get("content-type-case", "/doc.json")
+    assert cased.headers["Content-Type"] == "Application/JSON"
+    cached = _get("cache-headers", "/doc.json")
+    assert cached.headers["ETag"].startswith('"') and cached.headers["Cache-Control"] == "no-cache"
+    assert cached.headers["Last-Modified"].endswith("GMT")
+    with (
+        ReferenceServer(DocumentApp(variant="connection-close")) as server,
+        requests.Session() as s,
+    ):
+        first = s.get(server.url + "/doc.json", timeout=5)
+        assert first.headers["Connection"] == "close"
+        assert s.get(server.url + "/doc.json", timeout=5).json() == first.json()  # reconnects

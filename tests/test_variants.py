@@ -15,10 +15,22 @@ import pytest
 from conformance.servers import app_class, bundled_apis
 from tests.helpers import CliResult, assert_no_traceback, run_against, run_cli
 
+# HTTP-level variants proven against some servers only, to keep this file cheap (issue 12): the
+# client and the judges they exercise are shared, and these servers between them answer every
+# media type the suite judges (XML and text/plain: BigFix; JSON: EdgeIQ, Redis). Each was also run
+# once against all four bundled servers, and passed (README, "Conformant variants").
+PROVEN_ON: dict[str, tuple[str, ...]] = {
+    "json-layout": ("edgeiq", "redis-enterprise"),
+    "xml-layout": ("bigfix",),
+    "content-type-case": ("bigfix", "edgeiq", "redis-enterprise"),
+    "cache-headers": ("edgeiq",),
+    "connection-close": ("edgeiq",),
+}
 VARIANTS = [
     pytest.param(api, name, id=f"{api}:{name}")
     for api in bundled_apis()
     for name in app_class(api).variants()
+    if api in PROVEN_ON.get(name, (api,))
 ]
 
 
@@ -37,6 +49,13 @@ def test_the_suite_passes_each_conformant_variant(
     assert_no_traceback(result)
     assert result.code == 0, result.stdout + result.stderr
     assert _failed(result) == []
+
+
+def test_every_variant_is_proven_somewhere() -> None:
+    proven = {name for _, name in (param.values for param in VARIANTS)}
+    every = {name for api in bundled_apis() for name in app_class(api).variants()}
+    assert proven == every
+    assert set(PROVEN_ON) <= every
 
 
 def test_every_variant_names_what_allows_it() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import re
 import socket
@@ -113,13 +114,44 @@ HTTP_VARIANTS: dict[str, Variant] = {
             "every JSON array is sent in reverse order",
             "no page documents an order for any JSON list",
         ),
+        Variant(
+            "json-layout",
+            "JSON pretty-printed (tabs, spaces around separators), members in reverse order",
+            "RFC 8259 2 and 4: whitespace around tokens is insignificant and an object is an "
+            "unordered collection of members",
+        ),
+        Variant(
+            "xml-layout",
+            "XML is re-serialised: single-quoted declaration, indented, attributes in reverse "
+            "order, text as CDATA, the XMLSchema-instance namespace under another prefix",
+            "XML 1.0 (2.4, 2.7, 3.1: attribute order and CDATA are not significant) and "
+            "Namespaces in XML 1.0 (a prefix is only a name for its namespace)",
+        ),
+        Variant(
+            "content-type-case",
+            "media types in other letter case (Application/JSON; Charset=UTF-8, Text/Plain)",
+            "RFC 9110 8.3.1: type, subtype and parameter names are case-insensitive, and so is "
+            "the charset value",
+        ),
+        Variant(
+            "cache-headers",
+            "every answer carries ETag, Last-Modified and Cache-Control: no-cache",
+            "RFC 9110 8.8 and RFC 9111 5.2: validators and cache directives may accompany any "
+            "answer",
+        ),
+        Variant(
+            "connection-close",
+            "every answer says Connection: close and the server closes the connection",
+            "RFC 9112 9.6: a server may close a connection after any answer, saying so",
+        ),
     )
 }
 EXTRA_MEMBER = "x_actionconform_extension"
+LAST_MODIFIED = "Tue, 19 Mar 2013 21:23:10 GMT"
 
 
 def _vary_json(document: Any, variant: str) -> Any:
-    """A JSON document with every object extended or every array reversed."""
+    """A JSON document with every object extended or reordered, or every array reversed."""
     if isinstance(document, list):
         items = [_vary_json(item, variant) for item in document]
         return items[::-1] if variant == "json-list-order" else items
@@ -127,19 +159,62 @@ def _vary_json(document: Any, variant: str) -> Any:
         varied = {key: _vary_json(value, variant) for key, value in document.items()}
         if variant == "json-extra-fields":
             varied[EXTRA_MEMBER] = {"since": "a later version", "values": [1, "two"]}
+        if variant == "json-layout":
+            varied = dict(reversed(varied.items()))
         return varied
     return document
 
 
 def vary_json_body(payload: bytes, variant: str | None) -> bytes:
     """The JSON variants applied to a reply body (unchanged if not JSON or no such variant)."""
-    if variant not in ("json-extra-fields", "json-list-order") or not payload:
+    if variant not in ("json-extra-fields", "json-list-order", "json-layout") or not payload:
         return payload
     try:
         document = json.loads(payload)
     except ValueError:
         return payload
-    return json.dumps(_vary_json(document, variant)).encode("utf-8")
+    varied = _vary_json(document, variant)
+    if variant == "json-layout":
+        text = json.dumps(varied, indent="\t", separators=(" , ", " : "))
+        return f"\r\n {text}\n\n".encode()
+    return json.dumps(varied).encode("utf-8")
+
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def vary_xml_body(payload: bytes) -> bytes:
+    """The ``xml-layout`` variant of an XML reply body (unchanged if it does not parse)."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(payload, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return payload
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        attributes = list(element.attrib.items())
+        element.attrib.clear()
+        for name, value in reversed(attributes):
+            element.set(name, value)
+        if element.text and element.text.strip() and "]]>" not in element.text:
+            element.text = etree.CDATA(element.text)
+    etree.indent(root, space="   ")
+    text = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    # Another prefix for the XMLSchema-instance namespace: the same names (Namespaces in XML).
+    return text.replace(b"xmlns:xsi=", b"xmlns:inst=").replace(b"xsi:", b"inst:") + b"\n"
+
+
+def vary_media_type(content_type: str) -> str:
+    """``content-type-case``: ``Application/JSON; Charset=UTF-8`` for the lower-case form."""
+    kind, _, parameters = content_type.partition(";")
+    main, _, sub = kind.strip().partition("/")
+    varied = f"{main.capitalize()}/{sub.upper() if len(sub) <= 4 else sub.capitalize()}"
+    for parameter in parameters.split(";") if parameters else []:
+        name, _, value = parameter.strip().partition("=")
+        varied += f"; {name.capitalize()}={value.upper() if name.lower() == 'charset' else value}"
+    return varied
 
 
 _VARIANT_KEYS = {"name", "description", "allowed_by"}
@@ -379,10 +454,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         content_type = reply.content_type
         if content_type and "json" in content_type.lower():
             payload = vary_json_body(payload, variant)
+        if variant == "xml-layout" and content_type and "xml" in content_type.lower() and payload:
+            payload = vary_xml_body(payload)
         if variant == "charset" and content_type and "charset" not in content_type.lower():
             content_type += "; charset=utf-8"
+        if variant == "content-type-case" and content_type:
+            content_type = vary_media_type(content_type)
         accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
         headers = dict(reply.headers)
+        if variant == "cache-headers":
+            digest = hashlib.sha256(payload).hexdigest()[:16]
+            headers.setdefault("ETag", f'"{digest}"')
+            headers.setdefault("Last-Modified", LAST_MODIFIED)
+            headers.setdefault("Cache-Control", "no-cache")
+        if variant == "connection-close":
+            headers["Connection"] = "close"
+            self.close_connection = True
         if variant == "gzip" and payload and accepts_gzip and "Content-Encoding" not in headers:
             payload = gzip.compress(payload, mtime=0)
             headers["Content-Encoding"] = "gzip"
