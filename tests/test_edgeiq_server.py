@@ -238,3 +238,15 @@ def test_bulk_response_variants_answer_differently(variant: str, first_device: l
     assert [d["bulk_response_statuses"][0].get("status") for d in reads] == first_device
     shown = [len(d["bulk_response_statuses"]) for d in reads]
     assert shown == ([1, 2, 3, 3] if variant == "bulk-statuses-as-reported" else [3, 3, 3, 3])
+
+
+def test_answer_variants_answer_differently() -> None:
+    body = encode({"action": "add_tags", "tags": ["t"]})
+    status, accepted = call(EdgeIQApp(variant="accepted-full-body"), "POST", ACTIONS_PATH, body)
+    assert status == 202 and accepted["bulk_response_id"] == accepted["_id"]
+    assert accepted["total"] == 3 and accepted["bulk_response_statuses"]
+    plain = EdgeIQApp(variant="errors-text-plain")
+    assert call(plain, "GET", "/fleets", token=None) == (401, "Not authorized")
+    assert call(plain, "POST", ACTIONS_PATH, "{}") == (400, "action is required")
+    missing = call(plain, "GET", "/bulk_responses/000000000000000000000000")
+    assert missing == (404, "The item you were looking for does not exist")

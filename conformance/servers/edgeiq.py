@@ -197,6 +197,18 @@ VARIANTS: dict[str, Variant] = {
             "NOTES.md: the success status code is not published (any 2xx)",
         ),
         Variant(
+            "accepted-full-body",
+            "an accepted fleet action answers the whole new bulk response, not only its ID",
+            "fleet-execute-action.md names only the bulk_response_id the answer returns; the rest "
+            "of the body is unpublished",
+        ),
+        Variant(
+            "errors-text-plain",
+            "400, 401 and 404 answer a text/plain message (401: 'Not authorized')",
+            "fleet-execute-action.md gives the error statuses and their meaning, no body; NOTES.md "
+            "only says a 401 has 'Not authorized' in the body",
+        ),
+        Variant(
             "bulk-gateway-statuses",
             "a device goes sent, enqueued, then success over repeated reads",
             "NOTES.md: 'Gateway command statuses: sent, enqueued, success, fail' are documented "
@@ -305,6 +317,11 @@ def _json(status: int, document: object) -> Reply:
     return Reply(status, json.dumps(document), JSON)
 
 
+def _message(status: int, message: str, plain: bool) -> Reply:
+    """An error answer: ``{"message": ...}``, or the bare text (variant ``errors-text-plain``)."""
+    return Reply(status, message, "text/plain") if plain else _json(status, {"message": message})
+
+
 def _present(body: Mapping[str, Any], name: str) -> bool:
     """A key counts as given unless it is absent or null."""
     return body.get(name) is not None
@@ -360,11 +377,12 @@ class EdgeIQApp(ReferenceApp):
             message = (
                 "Invalid credentials" if self.faulty("auth-body-wording") else "Not authorized"
             )
-            return _json(401, {"message": message})
+            return _message(401, message, self.varies("errors-text-plain"))
         return super().handle(request, handler)
 
     def not_found(self, request: Request) -> Reply:
-        return _json(404, {"message": "The item you were looking for does not exist"})
+        text = "The item you were looking for does not exist"
+        return _message(404, text, self.varies("errors-text-plain"))
 
     # -- validation ------------------------------------------------------------------------
 
@@ -489,7 +507,7 @@ class EdgeIQApp(ReferenceApp):
             body = self.parse(request.body)
             action = self.validate(body)
         except Invalid as problem:
-            return _json(400, {"message": str(problem)})
+            return _message(400, str(problem), self.varies("errors-text-plain"))
         with self.lock:
             if fleet is not None:
                 self.apply(fleet, action, body)
@@ -499,6 +517,8 @@ class EdgeIQApp(ReferenceApp):
             self.bulk_responses[bulk.id] = bulk
         key = "id" if self.faulty("no-bulk-response-id") else "bulk_response_id"
         document: dict[str, Any] = {key: bulk.id}
+        if self.varies("accepted-full-body"):
+            document = {**bulk.document(), key: bulk.id}
         status = {"action-200": 200, "action-201": 201}.get(self.variant or "", 202)
         return _json(status, document)
 
