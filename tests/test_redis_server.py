@@ -246,3 +246,20 @@ def test_strategies_refuse_a_bare_string() -> None:
         from_listed_uids("159ca2f8").example()
     with pytest.raises(InvalidArgument):
         from_known_actions("change_master").example()
+
+
+def test_attributes_minimal_variant_keeps_only_the_promised_attributes() -> None:
+    with ReferenceServer(RedisEnterpriseApp(variant="attributes-minimal")) as server:
+        client = Client(server.url)
+        listed = client.get("/v1/actions").json()
+        promised = {"name", "action_uid", "status", "progress", "error_code", "error_message"}
+        assert all(set(action) <= promised for action in listed["actions"])
+        assert any(
+            set(action) < set(full)
+            for action, full in zip(
+                listed["actions"], RedisEnterpriseApp().listed_actions(), strict=True
+            )
+        )
+        uid = listed["actions"][0]["action_uid"]
+        assert set(client.get(f"/v1/actions/{uid}").json()) <= promised
+        assert listed["state-machines"][0].get("object_name")  # state machines keep theirs

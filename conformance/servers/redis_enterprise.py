@@ -246,6 +246,13 @@ VARIANTS: dict[str, Variant] = {
             "Currently, it is not used.'",
         ),
         Variant(
+            "attributes-minimal",
+            "an action carries only name, action_uid, status and progress (and error_code, "
+            "error_message when failed)",
+            "actions page: 'each action in the response contains the following attributes: name, "
+            "action_uid, status, and progress' (the others are not promised)",
+        ),
+        Variant(
             "error-empty-body",
             "error answers (401, 400, 404, 409) carry no body",
             "REDIS-ERROR-BODY: an error answer's body is empty or the JSON envelope; the pages "
@@ -253,6 +260,11 @@ VARIANTS: dict[str, Variant] = {
         ),
     )
 }
+
+# What every action carries (actions page), and on failure (action object page).
+PROMISED_ATTRIBUTES = frozenset(
+    {"name", "action_uid", "status", "progress", "error_code", "error_message"}
+)
 
 # Shaped like the corpus: redis/docs examples (actions, state machines) and the real capture
 # live_GET_v1_actions.json (string node_uid and creation_time, a state machine without progress).
@@ -448,7 +460,13 @@ class RedisEnterpriseApp(ReferenceApp):
             actions[1]["progress"] = 150
         if self.faulty("list-error-code"):
             actions[2]["error_code"] = "disk_full"
-        return actions
+        return [self.shown(action) for action in actions]
+
+    def shown(self, action: dict[str, Any]) -> dict[str, Any]:
+        """An action as answered: only the promised attributes under ``attributes-minimal``."""
+        if not self.varies("attributes-minimal"):
+            return action
+        return {key: value for key, value in action.items() if key in PROMISED_ATTRIBUTES}
 
     def listed_state_machines(self) -> list[dict[str, Any]]:
         machines = copy.deepcopy(self.state_machines)
@@ -490,6 +508,8 @@ class RedisEnterpriseApp(ReferenceApp):
         if self.faulty("action-progress-over"):
             action["progress"] = 101
         content_type = "text/html" if self.faulty("action-content-type") else JSON
+        if uid in {entry["action_uid"] for entry in self.actions}:
+            action = self.shown(action)
         return self.reply_json(action, content_type)
 
     @route("GET", r"/v1/actions/bdb/(?P<bdb_uid>[^/]+)")
