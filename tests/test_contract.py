@@ -94,6 +94,70 @@ def test_one_registry_follows_references_from_spec_into_schema_files() -> None:
     assert schemas.json_validator(media.schema_uri) is schemas.json_validator(media.schema_uri)
 
 
+def _instances(schema: Any, depth: int = 0) -> list[Any]:
+    """Documents shaped by ``schema`` (each property present, then each one wrong or missing):
+    every keyword path of the schema is walked by at least one of them."""
+    if not isinstance(schema, dict) or depth > 6:
+        return [None]
+    for key in ("const", "enum", "examples"):
+        if key in schema:
+            values = [schema[key]] if key == "const" else list(schema[key])
+            return [*values, 12345, "not-listed"]
+    for key in ("allOf", "anyOf", "oneOf"):
+        if key in schema:
+            return [i for sub in schema[key] for i in _instances(sub, depth + 1)][:12]
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        properties = schema.get("properties", {})
+        whole = {name: _instances(sub, depth + 1)[0] for name, sub in properties.items()}
+        found: list[Any] = [whole, {**whole, "unlisted": 1}]
+        for name, sub in properties.items():
+            found += [{k: v for k, v in whole.items() if k != name}, {**whole, name: [None]}]
+            found += [{**whole, name: value} for value in _instances(sub, depth + 1)[1:3]]
+        return found
+    if kind == "array":
+        items = _instances(schema.get("items", {}), depth + 1)
+        return [items[:2], [], items, [*items[:1], {"x": 1}]]
+    simple = {"integer": [0, 1, -1, 2.5], "number": [0.5, -1], "boolean": [True, 0]}
+    return simple.get(kind, ["da2add909a144e8235453f88dc45172f", "", "x" * 300, 7])
+
+
+def _errors(errors: Any) -> list[tuple[list[Any], str]]:
+    return sorted((list(error.absolute_path), error.message) for error in errors)
+
+
+def test_inlined_references_judge_as_the_references_do() -> None:
+    """The compiled validators resolve every ``$ref`` once (schemas.inline_refs): for every
+    schema a spec names, the problems found are those of the plain ``{"$ref": uri}`` validator,
+    on documents shaped by each schema, each property in turn wrong or missing."""
+    import jsonschema
+
+    plain_class = jsonschema.validators.Draft202012Validator
+    uris = {
+        media.schema_uri
+        for api in ("bigfix", "edgeiq", "nexthink", "redis-enterprise")
+        for operation in spec.operations(api)
+        for media in [
+            *operation.request_media.values(),
+            *(m for r in operation.responses.values() for m in r.content.values()),
+        ]
+        if media.schema_uri
+    }
+    assert len(uris) > 20
+    for uri in sorted(uris):
+        plain = plain_class(
+            {"$ref": uri}, registry=schemas.registry(), format_checker=plain_class.FORMAT_CHECKER
+        )
+        for document in [*_instances(schemas.inline_refs(uri)), {}, [], "x", 1, None]:
+            found = schemas.json_validator(uri).iter_errors(document)
+            assert _errors(found) == _errors(plain.iter_errors(document)), (uri, document)
+    run = spec.operation_for("nexthink", "POST", "http://h/api/remoteaction/v2/run")
+    assert run is not None
+    run_request = schemas.inline_refs(str(run.request_media["application/json"].schema_uri))
+    assert "$ref" not in json.dumps(run_request)  # a 10000-UID list: no lookup per UID
+
+
 def test_the_registry_loads_nothing_outside_the_spec_and_schema_folders(tmp_path: Path) -> None:
     outside = tmp_path / "x.json"
     outside.write_text("{}", encoding="utf-8")
