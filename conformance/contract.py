@@ -20,6 +20,7 @@ error bodies open. Nothing is judged against a requirement the spec does not nam
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -138,13 +139,32 @@ def _body_problem(
         xml = schemas.xml_problems(body, media.schema)
         return f"request body: {xml[0]}" if xml else None
     if media.is_json and media.schema_uri is not None:
+        return _json_request_problem(media.schema_uri, version, hashlib.sha256(body).digest(), body)
+    return None
+
+
+_REQUEST_VERDICTS: dict[tuple[str, str | None, bytes], str | None] = {}
+
+
+def _json_request_problem(uri: str, version: str | None, digest: bytes, body: bytes) -> str | None:
+    """The first problem of a JSON request body, judged once per process for the same bytes:
+    the suite sends the same bodies again (derandomised examples, several runs in one process),
+    some of them 10000 device UIDs long."""
+    key = (uri, version, digest)
+    if key not in _REQUEST_VERDICTS:
         try:
             document = json.loads(body)
         except (ValueError, RecursionError):
-            return "request body is not JSON"
-        problems = schemas.json_problems(media.schema_uri, document, version)
-        return f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
-    return None
+            verdict: str | None = "request body is not JSON"
+        else:
+            problems = schemas.json_problems(uri, document, version)
+            verdict = (
+                f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
+            )
+        if len(_REQUEST_VERDICTS) >= 4096:
+            _REQUEST_VERDICTS.clear()
+        _REQUEST_VERDICTS[key] = verdict
+    return _REQUEST_VERDICTS[key]
 
 
 # -- the response ---------------------------------------------------------------------------

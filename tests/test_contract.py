@@ -80,6 +80,28 @@ def test_a_shared_component_names_a_requirement_per_operation() -> None:
 # -- the loader -------------------------------------------------------------------------------
 
 
+def test_a_request_body_sent_again_gets_the_same_verdict() -> None:
+    """Request bodies are judged once per process for the same bytes (contract.py): a repeated
+    body keeps its verdict, a different one gets its own."""
+    from conformance.contract import _body_problem
+
+    operation = spec.operation_for("nexthink", "POST", "http://h/api/remoteaction/v2/run")
+    assert operation is not None
+    headers = {"Content-Type": "application/json"}
+    exchange = Exchange("POST", "http://h/api/remoteaction/v2/run", headers, "")
+    good = json.dumps(
+        {
+            "remoteActionUid": "07844969-1889-4de3-9026-020af94be855",
+            "deviceUids": ["da2add909a144e8235453f88dc45172f"] * 3,
+        }
+    ).encode()
+    bad = good.replace(b"da2add90", b"nothex!!", 1)
+    for _ in range(2):
+        assert _body_problem(operation, exchange, good, None) is None
+        assert "/deviceUids/0" in str(_body_problem(operation, exchange, bad, None))
+        assert _body_problem(operation, exchange, b"{", None) == "request body is not JSON"
+
+
 def test_one_registry_follows_references_from_spec_into_schema_files() -> None:
     """A spec $ref to ../schemas/x.json whose own $ref points at y.json#/$defs/z resolves."""
     operation = spec.operation_for("redis-enterprise", "GET", "http://h/v1/cluster/actions/x")
