@@ -326,3 +326,10 @@ def test_every_valid_corpus_request_body_is_accepted(
     stored = http.get(f"{url}/api/action/{created.text}")
     assert stored.status_code == 200
     assert xmlsafe.parse(stored.content)[0].tag == xmlsafe.parse(body)[0].tag
+
+
+def test_error_wording_variant_words_a_400_otherwise() -> None:
+    with ReferenceServer(BigFixApp(variant="error-wording")) as server:
+        refused = requests.post(server.url + "/api/actions", data=b"<BES", auth=AUTH, timeout=10)
+    assert refused.status_code == 400 and refused.headers["Content-Type"].startswith("text/plain")
+    assert refused.text.startswith("HTTP 400 Bad Request\r\n") and "not valid XML" in refused.text

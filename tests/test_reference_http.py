@@ -97,6 +97,14 @@ def test_xml_layout_changes_bytes_not_the_infoset() -> None:
     assert infoset(varied.content) == infoset(plain.content)
 
 
+def test_xml_without_declaration_starts_at_the_root() -> None:
+    plain, varied = _get(None, "/doc.xml"), _get("xml-no-declaration", "/doc.xml")
+    assert plain.content.startswith(b"<?xml") and varied.content.startswith(b"<BESAPI ")
+    assert etree.tostring(etree.fromstring(varied.content)) == etree.tostring(
+        etree.fromstring(plain.content)
+    )
+
+
 def test_header_variants() -> None:
     cased = _get("content-type-case", "/doc.json")
     assert cased.headers["Content-Type"] == "Application/JSON"

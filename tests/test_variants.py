@@ -22,6 +22,7 @@ from tests.helpers import CliResult, assert_no_traceback, run_against, run_cli
 PROVEN_ON: dict[str, tuple[str, ...]] = {
     "json-layout": ("edgeiq", "redis-enterprise"),
     "xml-layout": ("bigfix",),
+    "xml-no-declaration": ("bigfix",),
     "content-type-case": ("bigfix", "edgeiq", "redis-enterprise"),
     "cache-headers": ("edgeiq",),
     "connection-close": ("edgeiq",),

@@ -128,6 +128,12 @@ HTTP_VARIANTS: dict[str, Variant] = {
             "Namespaces in XML 1.0 (a prefix is only a name for its namespace)",
         ),
         Variant(
+            "xml-no-declaration",
+            "XML answers start at the root element, without an XML declaration",
+            "XML 1.0 2.8: the declaration is optional (UTF-8 is the default encoding); NOTES asks "
+            "for one first in POSTed bodies only",
+        ),
+        Variant(
             "content-type-case",
             "media types in other letter case (Application/JSON; Charset=UTF-8, Text/Plain)",
             "RFC 9110 8.3.1: type, subtype and parameter names are case-insensitive, and so is "
@@ -454,8 +460,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         content_type = reply.content_type
         if content_type and "json" in content_type.lower():
             payload = vary_json_body(payload, variant)
-        if variant == "xml-layout" and content_type and "xml" in content_type.lower() and payload:
+        is_xml = bool(content_type and "xml" in content_type.lower() and payload)
+        if variant == "xml-layout" and is_xml:
             payload = vary_xml_body(payload)
+        if variant == "xml-no-declaration" and is_xml:
+            payload = re.sub(rb"^\s*<\?xml[^>]*\?>\s*", b"", payload)
         if variant == "charset" and content_type and "charset" not in content_type.lower():
             content_type += "; charset=utf-8"
         if variant == "content-type-case" and content_type:

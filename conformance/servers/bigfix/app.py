@@ -223,6 +223,10 @@ class BigFixApp(ReferenceApp):
         return self.store(request, root)
 
     def bad_request(self, message: str) -> Reply:
+        if self.varies("error-wording"):
+            message = (
+                f"HTTP 400 Bad Request\r\nThe server could not use the request.\r\n({message})"
+            )
         return Reply(400, b"") if self.faulty("error-empty") else plain(400, message)
 
     def refusal(self, root: etree._Element) -> str | None:
