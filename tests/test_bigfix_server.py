@@ -333,3 +333,13 @@ def test_error_wording_variant_words_a_400_otherwise() -> None:
         refused = requests.post(server.url + "/api/actions", data=b"<BES", auth=AUTH, timeout=10)
     assert refused.status_code == 400 and refused.headers["Content-Type"].startswith("text/plain")
     assert refused.text.startswith("HTTP 400 Bad Request\r\n") and "not valid XML" in refused.text
+
+
+def test_computers_reversed_variant_lists_the_same_computers_reversed() -> None:
+    def names(app: BigFixApp) -> list[str]:
+        with ReferenceServer(app) as server:
+            status = requests.get(server.url + "/api/action/45/status", auth=AUTH, timeout=10)
+        return [c.get("Name") for c in etree.fromstring(status.content).iter("Computer")]
+
+    plain, varied = names(BigFixApp()), names(BigFixApp(variant="computers-reversed"))
+    assert len(plain) > 1 and varied == plain[::-1]

@@ -338,7 +338,10 @@ class BigFixApp(ReferenceApp):
         with_state = not self.faulty("status-no-state")
         computers = action.rendered_computers.get(with_state)
         if computers is None:
-            computers = "".join(computer_xml(c, state=with_state) for c in action.computers)
+            listed = (
+                action.computers[::-1] if self.varies("computers-reversed") else action.computers
+            )
+            computers = "".join(computer_xml(c, state=with_state) for c in listed)
             action.rendered_computers[with_state] = computers
         resource = quoteattr(self.resource(request, f"/api/action/{shown_id}/status"))
         issued = "" if self.varies("optional-omitted") else http_date(action.issued)
