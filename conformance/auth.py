@@ -7,7 +7,14 @@ import shlex
 
 from conformance import registry
 from conformance.http import curl_basic, curl_token
-from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN, BUNDLED_USER
+from conformance.servers.base import (
+    BUNDLED_PASSWORD,
+    BUNDLED_RESTRICTED_PASSWORD,
+    BUNDLED_RESTRICTED_TOKEN,
+    BUNDLED_RESTRICTED_USER,
+    BUNDLED_TOKEN,
+    BUNDLED_USER,
+)
 from conformance.target import Target
 
 
@@ -31,6 +38,35 @@ def authorization_for(api: str, target: Target) -> str | None:
     if target.username:
         return basic(target.username, target.password or "")
     return None
+
+
+RESTRICTED_KEYS = {
+    "token": "restricted_token_env (or --restricted-token-env)",
+    "basic": "restricted_username and restricted_password_env (or --restricted-user and "
+    "--restricted-password-env)",
+}
+
+
+def restricted_authorization_for(api: str, target: Target) -> str | None:
+    """The header of the target's second, restricted credentials for ``api``, or None.
+
+    Valid credentials without the permission the actions need (a role without it, a token
+    without access to the fleet): a conformant server refuses their requests with 403.
+    """
+    if target.bundled:
+        if uses_token(api):
+            return BUNDLED_RESTRICTED_TOKEN
+        return basic(BUNDLED_RESTRICTED_USER, BUNDLED_RESTRICTED_PASSWORD)
+    if uses_token(api):
+        return target.restricted_token
+    if target.restricted_username:
+        return basic(target.restricted_username, target.restricted_password or "")
+    return None
+
+
+def restricted_keys(api: str) -> str:
+    """What a target sets to give ``api`` restricted credentials (for a skip reason)."""
+    return RESTRICTED_KEYS["token" if uses_token(api) else "basic"]
 
 
 def wrong_authorization_for(api: str, target: Target) -> str:

@@ -126,6 +126,10 @@ TARGET: dict[str, KeyType] = {
     "username": STRING,
     "password_env": STRING,
     "token_env": STRING,
+    # A second, valid user (or token) that lacks the permission the actions need: the 403 checks.
+    "restricted_username": STRING,
+    "restricted_password_env": STRING,
+    "restricted_token_env": STRING,
     "timeout": SECONDS,
     "ca_bundle": STRING,
     "insecure": BOOLEAN,

@@ -22,7 +22,12 @@ import pytest
 from hypothesis import settings
 
 from conformance import __version__, bundled, catalogue, profiles, registry, versions
-from conformance.auth import authorization_for, curl_auth_for
+from conformance.auth import (
+    authorization_for,
+    curl_auth_for,
+    restricted_authorization_for,
+    restricted_keys,
+)
 from conformance.budget import CLEANUP, JOURNAL_NAME, MutationBudget, totals
 from conformance.contract import Judge, Judgement, coverage_record, judged_properties
 from conformance.errors import EXIT_INTERNAL, EXIT_UNREACHABLE, ConformanceError
@@ -852,6 +857,20 @@ def vendor_version(target: Target) -> str | None:
 def api_client(conformance_state: RunState) -> Callable[[str], ApiClient]:
     """``api_client(name)``: the client for one API's server."""
     return conformance_state.client
+
+
+@pytest.fixture(scope="session")
+def restricted_authorization(target: Target) -> Callable[[str], str]:
+    """``restricted_authorization(api)``: the header of the target's restricted credentials
+    (valid, without the actions' permission); skips naming the keys when the target has none."""
+
+    def header(api: str) -> str:
+        value = restricted_authorization_for(api, target)
+        if value is None:
+            pytest.skip(f"needs a restricted user: set {restricted_keys(api)}")
+        return value
+
+    return header
 
 
 @pytest.fixture(scope="session")

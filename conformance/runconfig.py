@@ -101,6 +101,27 @@ FLAGS: tuple[Flag, ...] = (
         cleanup=True,
     ),
     _flag(
+        "restricted_user",
+        "--restricted-user",
+        "--conformance-restricted-user",
+        "a second Basic user, valid but without the actions' permission (the 403 checks)",
+        metavar="USER",
+    ),
+    _flag(
+        "restricted_password_env",
+        "--restricted-password-env",
+        "--conformance-restricted-password-env",
+        "environment variable holding the restricted user's password",
+        metavar="VAR",
+    ),
+    _flag(
+        "restricted_token_env",
+        "--restricted-token-env",
+        "--conformance-restricted-token-env",
+        "environment variable holding a valid token without access to the fleet (EdgeIQ)",
+        metavar="VAR",
+    ),
+    _flag(
         "timeout",
         "--timeout",
         "--conformance-timeout",

@@ -36,6 +36,10 @@ class Target:
     username: str | None = None
     password_env: str | None = None
     token_env: str | None = None
+    # A valid user (or token) without the actions' permission: the 403 checks use it.
+    restricted_username: str | None = None
+    restricted_password_env: str | None = None
+    restricted_token_env: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     ca_bundle: str | None = None
     insecure: bool = False
@@ -59,16 +63,30 @@ class Target:
     def token(self) -> str | None:
         return _read_env(self.token_env, "--token-env") if self.token_env else None
 
+    @property
+    def restricted_password(self) -> str | None:
+        if not self.restricted_password_env:
+            return None
+        return _read_env(self.restricted_password_env, "--restricted-password-env")
+
+    @property
+    def restricted_token(self) -> str | None:
+        if not self.restricted_token_env:
+            return None
+        return _read_env(self.restricted_token_env, "--restricted-token-env")
+
     def secrets(self) -> list[str]:
         """Every secret value this target holds, for redaction."""
-        own = [value for value in (self.password, self.token) if value]
-        return own + self.network.secrets()
+        values = (self.password, self.token, self.restricted_password, self.restricted_token)
+        return [value for value in values if value] + self.network.secrets()
 
     def redactor(self) -> Redactor:
         """A redactor that knows this target's secrets in every spelling they travel in."""
         redactor = Redactor(self.secrets())
         if self.username:
             redactor.add(self.password, self.username)
+        if self.restricted_username:
+            redactor.add(self.restricted_password, self.restricted_username)
         self.network.add_to(redactor)
         return redactor
 
@@ -174,6 +192,9 @@ def target_from_flags(options: Any, **overrides: Any) -> Target:
         "user",
         "password_env",
         "token_env",
+        "restricted_user",
+        "restricted_password_env",
+        "restricted_token_env",
         "timeout",
         "ca_bundle",
         "insecure",
@@ -189,6 +210,7 @@ def target_from_flags(options: Any, **overrides: Any) -> Target:
     )
     flags: dict[str, Any] = {name: getattr(options, name, None) for name in names}
     flags["username"] = flags.pop("user")
+    flags["restricted_username"] = flags.pop("restricted_user")
     flags["insecure"] = bool(flags["insecure"])
     flags["allow_mutations"] = bool(flags["allow_mutations"])
     flags["trust_env"] = bool(getattr(options, "trust_env", False))
@@ -204,6 +226,9 @@ def build_target(
     username: str | None = None,
     password_env: str | None = None,
     token_env: str | None = None,
+    restricted_username: str | None = None,
+    restricted_password_env: str | None = None,
+    restricted_token_env: str | None = None,
     timeout: float | None = None,
     ca_bundle: str | None = None,
     insecure: bool = False,
@@ -234,6 +259,12 @@ def build_target(
     target.username = username or file_target.get("username")
     target.password_env = password_env or file_target.get("password_env")
     target.token_env = token_env or file_target.get("token_env")
+    for key, flag in (
+        ("restricted_username", restricted_username),
+        ("restricted_password_env", restricted_password_env),
+        ("restricted_token_env", restricted_token_env),
+    ):
+        setattr(target, key, flag or file_target.get(key))
     if timeout is not None:
         target.timeout = float(config_keys.check_value("--timeout", timeout, config_keys.SECONDS))
     else:
@@ -283,4 +314,9 @@ def build_target(
     target.secrets()
     if target.password_env and not target.username:
         raise UsageError("--password-env needs --user (or username in the target file)")
+    if target.restricted_password_env and not target.restricted_username:
+        raise UsageError(
+            "--restricted-password-env needs --restricted-user "
+            "(or restricted_username in the target file)"
+        )
     return target

@@ -12,6 +12,15 @@ from typing import Any
 
 PASSWORD_ENV = "ACTIONCONFORM_TEST_PASSWORD"
 TOKEN_ENV = "ACTIONCONFORM_TEST_TOKEN"
+RESTRICTED_PASSWORD_ENV = "ACTIONCONFORM_TEST_RESTRICTED_PASSWORD"
+RESTRICTED_TOKEN_ENV = "ACTIONCONFORM_TEST_RESTRICTED_TOKEN"
+# The bundled servers' credentials, as a user's target file names its own (run_against).
+BUNDLED_ENV = {
+    PASSWORD_ENV: "conformance",
+    TOKEN_ENV: "conformance-token",
+    RESTRICTED_PASSWORD_ENV: "viewer",
+    RESTRICTED_TOKEN_ENV: "conformance-restricted-token",
+}
 
 
 @dataclass
@@ -55,8 +64,11 @@ def run_cli(
     return CliResult(completed.returncode, completed.stdout, completed.stderr, report_dir)
 
 
-def write_target(path: Path, api: str, url: str, fixtures: dict[str, Any]) -> Path:
-    """A target file for one API at ``url`` with the bundled credentials and ``fixtures``."""
+def write_target(
+    path: Path, api: str, url: str, fixtures: dict[str, Any], *, restricted: bool = False
+) -> Path:
+    """A target file for one API at ``url`` with the bundled credentials and ``fixtures``;
+    ``restricted`` adds the bundled restricted user and token (their variables: BUNDLED_ENV)."""
     lines = [
         "[target]",
         f"api = {json.dumps(api)}",
@@ -64,6 +76,14 @@ def write_target(path: Path, api: str, url: str, fixtures: dict[str, Any]) -> Pa
         'username = "conformance"',
         f"password_env = {json.dumps(PASSWORD_ENV)}",
         f"token_env = {json.dumps(TOKEN_ENV)}",
+    ]
+    if restricted:
+        lines += [
+            'restricted_username = "viewer"',
+            f"restricted_password_env = {json.dumps(RESTRICTED_PASSWORD_ENV)}",
+            f"restricted_token_env = {json.dumps(RESTRICTED_TOKEN_ENV)}",
+        ]
+    lines += [
         "[fixtures]",
         *(f"{key} = {json.dumps(value)}" for key, value in fixtures.items()),
     ]
@@ -124,7 +144,9 @@ def run_against(
     report_dir.parent.mkdir(parents=True, exist_ok=True)
     if fixtures is None:
         fixtures = app_class(api)().fixtures()
-    config = write_target(report_dir.parent / f"target-{api}.toml", api, url, fixtures)
+    config = write_target(
+        report_dir.parent / f"target-{api}.toml", api, url, fixtures, restricted=True
+    )
     runner = run_in_process if in_process else run_cli
     return runner(
         "run",
@@ -133,7 +155,7 @@ def run_against(
         "--allow-mutations",
         *extra,
         report_dir=report_dir,
-        env={PASSWORD_ENV: "conformance", TOKEN_ENV: "conformance-token"},
+        env=BUNDLED_ENV,
     )
 
 

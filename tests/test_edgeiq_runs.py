@@ -18,7 +18,7 @@ from conformance.servers.edgeiq import (
     SEEDED_SETTING_ID,
     EdgeIQApp,
 )
-from tests.helpers import CliResult, assert_no_traceback, run_cli
+from tests.helpers import BUNDLED_ENV, RESTRICTED_TOKEN_ENV, CliResult, assert_no_traceback, run_cli
 
 TOKEN_ENV = "ACTIONCONFORM_TEST_EDGEIQ_TOKEN"
 RENAMED = {
@@ -50,7 +50,12 @@ def _toml_table(name: str, values: dict[str, str]) -> str:
 
 def _run(tmp_path: Path, url: str, *extra: str, **tables: dict[str, str]) -> CliResult:
     config = tmp_path / "edgeiq.toml"
-    target = {"api": "edgeiq", "base_url": url, "token_env": TOKEN_ENV}
+    target = {
+        "api": "edgeiq",
+        "base_url": url,
+        "token_env": TOKEN_ENV,
+        "restricted_token_env": RESTRICTED_TOKEN_ENV,
+    }
     config.write_text(
         "\n".join(
             _toml_table(name, values) for name, values in {"target": target, **tables}.items()
@@ -62,7 +67,7 @@ def _run(tmp_path: Path, url: str, *extra: str, **tables: dict[str, str]) -> Cli
         str(config),
         *extra,
         report_dir=tmp_path / "report",
-        env={TOKEN_ENV: BUNDLED_TOKEN},
+        env={TOKEN_ENV: BUNDLED_TOKEN, RESTRICTED_TOKEN_ENV: BUNDLED_ENV[RESTRICTED_TOKEN_ENV]},
     )
     assert_no_traceback(result)
     return result

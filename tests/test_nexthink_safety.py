@@ -15,8 +15,7 @@ from conformance import catalogue
 from conformance.servers import ReferenceServer
 from conformance.servers.nexthink import SEEDED_DEVICE_UIDS, NexthinkApp
 from tests.helpers import (
-    PASSWORD_ENV,
-    TOKEN_ENV,
+    BUNDLED_ENV,
     CliResult,
     assert_no_traceback,
     run_cli,
@@ -46,7 +45,11 @@ def served() -> Iterator[tuple[NexthinkApp, str]]:
 def _run(url: str, report_dir: Path, *extra: str) -> CliResult:
     report_dir.parent.mkdir(parents=True, exist_ok=True)
     config = write_target(
-        report_dir.parent / "target.toml", "nexthink", url, NexthinkApp().fixtures()
+        report_dir.parent / "target.toml",
+        "nexthink",
+        url,
+        NexthinkApp().fixtures(),
+        restricted=True,
     )
     return run_cli(
         "run",
@@ -54,7 +57,7 @@ def _run(url: str, report_dir: Path, *extra: str) -> CliResult:
         str(config),
         *extra,
         report_dir=report_dir,
-        env={PASSWORD_ENV: "conformance", TOKEN_ENV: "unused"},
+        env=BUNDLED_ENV,
     )
 
 

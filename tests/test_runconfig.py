@@ -122,7 +122,8 @@ def test_every_flag_lands_in_the_run() -> None:
 
     known = {item.name for item in fields(RunConfig)} | {item.name for item in fields(Target)}
     known |= {item.name for item in fields(Selection)} | {item.name for item in fields(Network)}
-    known |= {"config", "user", "expectations"}  # the target file, Target.username, the file
+    # the target file, Target.username, Target.restricted_username, the expectations file
+    known |= {"config", "user", "restricted_user", "expectations"}
     for flag in FLAGS:
         assert flag.dest in known, flag.dest
         assert flag.cli.startswith("--") and (flag.pytest is None or flag.pytest.startswith("--"))

@@ -55,7 +55,7 @@ def test_an_accepting_server_acts_at_most_the_budget(api: str, tmp_path: Path) -
     assert all(record["status"] == "failed" for record in proven)
     if api == "edgeiq":  # issue 11: 450 fleet actions executed before the budget (8 conformant)
         executed = [call for call in accepting.acted if call.path.endswith("/actions")]
-        assert len(executed) <= mutations["budget"] == 24
+        assert len(executed) <= mutations["budget"] == 25
         types = mutations["requirements"]["EDGEIQ-FLEET-ACTIONS-POST-TYPES"]
         assert types["acted"] == 1 and types["kept_back"] >= 1  # proven at once, then no more
 

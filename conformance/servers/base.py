@@ -31,6 +31,10 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024
 BUNDLED_USER = "conformance"
 BUNDLED_PASSWORD = "conformance"
 BUNDLED_TOKEN = "conformance-token"  # token-authenticated APIs (EdgeIQ)
+# A valid user (and token) without the permission the actions need: each server refuses it 403.
+BUNDLED_RESTRICTED_USER = "viewer"
+BUNDLED_RESTRICTED_PASSWORD = "viewer"
+BUNDLED_RESTRICTED_TOKEN = "conformance-restricted-token"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.servers.base import (
+    BUNDLED_RESTRICTED_TOKEN,
     BUNDLED_TOKEN,
     Fault,
     Handler,
@@ -55,6 +56,11 @@ FAULTS: dict[str, Fault] = {
             "EDGEIQ-AUTH-401",
             "answers requests that carry no valid token",
             also_untested=("EDGEIQ-AUTH-401-BODY",),  # no 401 body is left to judge
+        ),
+        Fault(
+            "restricted-token-acts",
+            "EDGEIQ-FLEET-ACTIONS-POST-403",
+            "a valid token without access to the fleet executes actions on it",
         ),
         Fault(
             "auth-body-wording",
@@ -372,8 +378,13 @@ class EdgeIQApp(ReferenceApp):
     def authorized(self, request: Request) -> bool:
         return request.header("Authorization") == self.token
 
+    def restricted(self, request: Request) -> bool:
+        """A valid token of a user without access to any fleet (it may read bulk responses)."""
+        return request.header("Authorization") == BUNDLED_RESTRICTED_TOKEN
+
     def handle(self, request: Request, handler: Handler) -> Reply:
-        if not self.authorized(request) and not self.faulty("no-auth"):
+        known = self.authorized(request) or self.restricted(request)
+        if not known and not self.faulty("no-auth"):
             message = (
                 "Invalid credentials" if self.faulty("auth-body-wording") else "Not authorized"
             )
@@ -503,6 +514,8 @@ class EdgeIQApp(ReferenceApp):
         fleet = self.fleets.get(fleet_id)
         if fleet is None and not self.faulty("unknown-fleet-accepted"):
             return self.not_found(request)
+        if self.restricted(request) and not self.faulty("restricted-token-acts"):
+            return _json(403, {"message": "You are forbidden from accessing this resource"})
         try:
             body = self.parse(request.body)
             action = self.validate(body)

@@ -18,6 +18,8 @@ from email.message import Message
 from typing import Any
 
 from conformance.servers.base import (
+    BUNDLED_RESTRICTED_PASSWORD,
+    BUNDLED_RESTRICTED_USER,
     Fault,
     Handler,
     ReferenceApp,
@@ -32,7 +34,8 @@ JSON = "application/json"
 DEFAULT_TIMEOUT_SECONDS = 60
 DEVICE_LIMIT = 10000
 SLOW_ENGINE_SECONDS = 4.0
-RESTRICTED_USER = ("viewer", "viewer")  # a portal user without "Allow API of remote actions"
+# A portal user without "Allow API of remote actions".
+RESTRICTED_USER = (BUNDLED_RESTRICTED_USER, BUNDLED_RESTRICTED_PASSWORD)
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -178,6 +181,11 @@ FAULTS: dict[str, Fault] = {
             "device-uid-unchecked",
             "NEXTHINK-ERR-INVALID-DEVICE-UID",
             "malformed device UIDs are passed on to the Engines",
+        ),
+        Fault(
+            "no-permission-unchecked",
+            "NEXTHINK-ERR-NO-PERMISSION",
+            "a user without 'Allow API of remote actions' runs remote actions",
         ),
         Fault(
             "disabled-action-runs",
@@ -418,6 +426,7 @@ class NexthinkApp(ReferenceApp):
 
     def check(self, request: Request) -> Run:
         restricted = request.basic_auth() in self.restricted_users
+        restricted = restricted and not self.faulty("no-permission-unchecked")
         reverse = self.varies("check-order-reversed")
         if restricted and not reverse:
             raise RunError("NO_PERMISSION")

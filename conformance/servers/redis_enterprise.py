@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.servers.base import (
+    BUNDLED_RESTRICTED_PASSWORD,
+    BUNDLED_RESTRICTED_USER,
     Fault,
     Handler,
     ReferenceApp,
@@ -43,10 +45,19 @@ IN_PROGRESS = ("queued", "starting", "running", "cancelling")
 QUEUED_SECONDS = 0.05
 RUN_SECONDS = 0.6
 
+# A user whose role lacks start_cluster_action and cancel_cluster_action (every built-in role
+# holds view_status_of_cluster_action, so it may read).
+RESTRICTED_USER = (BUNDLED_RESTRICTED_USER, BUNDLED_RESTRICTED_PASSWORD)
+
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
         Fault("no-auth", "REDIS-AUTH-401", "answers requests that carry no credentials"),
+        Fault(
+            "restricted-role-starts",
+            "REDIS-AUTH-403",
+            "a user whose role lacks start_cluster_action starts cluster actions",
+        ),
         Fault(
             "error-text-body",
             "REDIS-ERROR-BODY",
@@ -431,10 +442,15 @@ class RedisEnterpriseApp(ReferenceApp):
         return Reply(status, body, JSON)
 
     def handle(self, request: Request, handler: Handler) -> Reply:
-        if not self.authorized(request) and not self.faulty("no-auth"):
+        restricted = request.basic_auth() == RESTRICTED_USER
+        if not (self.authorized(request) or restricted) and not self.faulty("no-auth"):
             reply = self.error(401, "unauthorized", "Bad or missing credentials")
             reply.headers["WWW-Authenticate"] = 'Basic realm="Redis Enterprise"'
             return reply
+        acting = request.method not in ("GET", "HEAD", "OPTIONS")
+        if restricted and acting and not self.faulty("restricted-role-starts"):
+            # A viewer role: it may read every status, not start or cancel an action.
+            return self.error(403, "forbidden", "The user's role lacks the permission")
         with self.lock:
             return super().handle(request, handler)
 

@@ -32,6 +32,7 @@ CASE_KEYS = {
     "body_file",
     "headers",
     "mutating",
+    "expect_refusal",
     "expect",
 }
 EXPECT_KEYS = {
@@ -43,7 +44,7 @@ EXPECT_KEYS = {
     "json_schema",
     "body",
 }
-AUTH_MODES = ("default", "none", "wrong")
+AUTH_MODES = ("default", "none", "wrong", "restricted")
 SCHEMA_FILE = SUITES_DIR / "cases.schema.json"
 
 
@@ -63,6 +64,7 @@ class Case:
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     mutating: bool | None = None
+    expect_refusal: bool | None = None
     expect: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -107,6 +109,7 @@ def _parse(api_dir: Path, index: int, record: dict[str, Any]) -> Case:
         body=body,
         headers={key: str(value) for key, value in record.get("headers", {}).items()},
         mutating=record.get("mutating"),
+        expect_refusal=record.get("expect_refusal"),
         expect=expect,
     )
 

@@ -24,6 +24,7 @@ def test_documented_exchange(
     api_context: Callable[[str], Context],
     api_client: Callable[[str], ApiClient],
     target: Target,
+    restricted_authorization: Callable[[str], str],
 ) -> None:
     client = api_client(case.api)
     context = api_context(case.api)
@@ -32,6 +33,8 @@ def test_documented_exchange(
         authorization = None
     elif case.auth == "wrong":
         authorization = wrong_authorization_for(case.api, target)
+    elif case.auth == "restricted":
+        authorization = restricted_authorization(case.api)
     response = client.request(
         case.method,
         case.path.format_map(context),
@@ -40,6 +43,7 @@ def test_documented_exchange(
         headers=case.headers,
         authorization=authorization,
         mutating=case.mutating,
+        expect_refusal=case.expect_refusal,
     )
     expect = case.expect
     if "status" in expect:

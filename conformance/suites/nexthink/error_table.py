@@ -18,7 +18,8 @@ from conformance.catalogue import load_all
 from conformance.suites.nexthink.runs import JSON_TYPE, RunCall, synthetic_device_uids
 
 ERROR_CODES_FILE = Path(__file__).with_name("error_codes.toml")
-CODE_KEYS = {"code", "status", "requirement", "untested", "variant"}
+CODE_KEYS = {"code", "status", "requirement", "untested", "auth", "variant"}
+AUTH_MODES = ("default", "restricted")  # restricted: the target's user without the permission
 VARIANT_KEYS = {
     "description",
     "set",
@@ -111,20 +112,21 @@ class ErrorCode:
     requirement: str
     untested: str | None = None
     variants: tuple[Variant, ...] = ()
+    auth: str = "default"
 
     def usable(self, values: Mapping[str, str]) -> list[Variant]:
         """The variants whose placeholders ``values`` can fill."""
         return [variant for variant in self.variants if variant.placeholders <= set(values)]
 
 
-def _variant(where: str, record: dict[str, Any]) -> Variant:
+def _variant(where: str, record: dict[str, Any], *, must_change: bool = True) -> Variant:
     unknown = set(record) - VARIANT_KEYS
     if unknown:
         raise ErrorTableError(f"{where}: unknown key(s) {sorted(unknown)}")
     if not record.get("description"):
         raise ErrorTableError(f"{where}: a variant needs a description")
     changes = VARIANT_KEYS - {"description", "latin1"}
-    if not any(key in record for key in changes):
+    if must_change and not any(key in record for key in changes):
         raise ErrorTableError(f"{where}: a variant must change something")
     return Variant(
         description=str(record["description"]),
@@ -146,14 +148,20 @@ def _code(index: int, record: dict[str, Any]) -> ErrorCode:
     requirement = load_all().get(str(record.get("requirement")))
     if requirement is None or requirement.api != "nexthink":
         raise ErrorTableError(f"{where}: unknown requirement {record.get('requirement')!r}")
+    auth = str(record.get("auth", "default"))
+    if auth not in AUTH_MODES:
+        raise ErrorTableError(f"{where}: auth {auth!r} not in {AUTH_MODES}")
+    # With the restricted user, the page's valid request itself breaks the rule.
     variants = tuple(
-        _variant(f"{where} variant #{number}", variant)
+        _variant(f"{where} variant #{number}", variant, must_change=auth == "default")
         for number, variant in enumerate(record.get("variant", []), 1)
     )
     untested = record.get("untested")
     if bool(untested) == bool(variants):
         raise ErrorTableError(f"{where}: give either variants or an untested reason")
-    return ErrorCode(str(record["code"]), int(record["status"]), requirement.id, untested, variants)
+    return ErrorCode(
+        str(record["code"]), int(record["status"]), requirement.id, untested, variants, auth
+    )
 
 
 def parse_error_codes(document: Mapping[str, Any]) -> tuple[ErrorCode, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance import checks
-from conformance.http import ApiClient, Response
+from conformance.http import DEFAULT, ApiClient, Response
 
 RUN_PATH = "/api/remoteaction/v2/run"
 JSON_TYPE = "application/json"
@@ -62,13 +62,16 @@ class RunCall:
         body = text.encode("latin-1" if latin1 else "utf-8")
         return cls(body, content_type, waits, description)
 
-    def send(self, client: ApiClient, *, mutating: bool | None = None) -> Response:
+    def send(
+        self, client: ApiClient, *, mutating: bool | None = None, authorization: Any = DEFAULT
+    ) -> Response:
         headers = {"Content-Type": self.content_type} if self.content_type else {}
         return client.request(
             "POST",
             RUN_PATH,
             body=self.body,
             headers=headers,
+            authorization=authorization,
             mutating=mutating,
             timeout=read_timeout(client, self.timeout_seconds),
         )

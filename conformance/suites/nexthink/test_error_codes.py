@@ -7,6 +7,7 @@ UIDs of no real device), so a server that wrongly accepts one reaches no real de
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import checks
-from conformance.http import ApiClient
+from conformance.http import DEFAULT, ApiClient
 from conformance.profiles import search
 from conformance.suites.nexthink.context import NexthinkFixtures
 from conformance.suites.nexthink.error_table import ErrorCode, Variant, load_error_codes
@@ -52,8 +53,14 @@ def _engines(nexthink_fixtures: NexthinkFixtures) -> list[str]:
     "row", [pytest.param(row, id=row.code, marks=requirement(row.requirement)) for row in ROWS]
 )
 def test_request_breaking_one_rule_gets_its_code(
-    row: ErrorCode, nexthink: ApiClient, nexthink_fixtures: NexthinkFixtures
+    row: ErrorCode,
+    nexthink: ApiClient,
+    nexthink_fixtures: NexthinkFixtures,
+    restricted_authorization: Callable[[str], str],
 ) -> None:
+    authorization: object = DEFAULT
+    if row.auth == "restricted":
+        authorization = restricted_authorization("nexthink")
     remote_action_uid = nexthink_fixtures.uid("remote_action_uid")
     values = nexthink_fixtures.placeholders()
     variants = row.usable(values)
@@ -64,7 +71,8 @@ def test_request_breaking_one_rule_gets_its_code(
 
     for variant in variants:  # each documented request once, on the page's example shape
         call = variant.apply(documented_base(remote_action_uid), values, device_limit=limit)
-        expect_error(call.send(nexthink, mutating=False), row.status, row.code, variant.description)
+        sent = call.send(nexthink, mutating=False, authorization=authorization)
+        expect_error(sent, row.status, row.code, variant.description)
 
     @search()
     @given(
@@ -76,7 +84,8 @@ def test_request_breaking_one_rule_gets_its_code(
         base: dict[str, Any], variant: Variant, position: int
     ) -> None:
         call = variant.apply(base, values, device_limit=limit, position=position)
-        expect_error(call.send(nexthink, mutating=False), row.status, row.code, variant.description)
+        sent = call.send(nexthink, mutating=False, authorization=authorization)
+        expect_error(sent, row.status, row.code, variant.description)
 
     any_valid_request_with_the_same_break()
 

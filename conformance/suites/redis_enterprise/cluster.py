@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conformance.http import ApiClient, Response
+from conformance.http import DEFAULT, ApiClient, Response
 from conformance.ledger import Entry, Ledger
 from conformance.outcomes import untested
 
@@ -122,7 +122,12 @@ class ClusterAction:
             pause = min(pause * 2, 1.0)
 
     def post(
-        self, body: bytes | None, content_type: str | None, *, expect_refusal: bool = False
+        self,
+        body: bytes | None,
+        content_type: str | None,
+        *,
+        expect_refusal: bool = False,
+        authorization: Any = DEFAULT,
     ) -> Response:
         headers = {"Content-Type": content_type} if content_type else {}
         return self.client.request(
@@ -130,6 +135,7 @@ class ClusterAction:
             self.path,
             body=body,
             headers=headers,
+            authorization=authorization,
             mutating=True,
             expect_refusal=expect_refusal,
         )
@@ -140,15 +146,20 @@ class ClusterAction:
         content_type: str | None = "application/json",
         *,
         expect_refusal: bool = False,
+        authorization: Any = DEFAULT,
     ) -> Started:
-        """Record, then POST (the fixture body unless ``body`` is given) once the action idles."""
+        """Record, then POST (the fixture body unless ``body`` is given) once the action idles;
+        ``authorization`` replaces the target's credentials (the restricted user's)."""
         if not self.client.allow_mutations:
             pytest.skip(f"mutations not allowed: POST {self.path} (pass --allow-mutations)")
         self.settle()
         entry = self.ledger.intend(API, f"cluster action {self.name} started by the suite")
         self.ledger.created(entry, "DELETE", self.path)
         response = self.post(
-            self.body if body is None else body, content_type, expect_refusal=expect_refusal
+            self.body if body is None else body,
+            content_type,
+            expect_refusal=expect_refusal,
+            authorization=authorization,
         )
         started = Started(entry, response)
         if not started.ok:

@@ -8,6 +8,7 @@ status removed) by the test itself; the end-of-run cleanup catches what a crash 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -134,6 +135,21 @@ def test_bad_content_answers_400(cluster: ClusterAction, body: bytes) -> None:
     started = cluster.start(body=body, expect_refusal=True)
     try:
         checks.expect_status(started.response, 400)
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-AUTH-403")
+def test_a_role_without_the_permission_cannot_start(
+    cluster: ClusterAction, restricted_authorization: Callable[[str], str]
+) -> None:
+    """The target's restricted user (a role without start_cluster_action; every built-in role
+    may read statuses) is refused 403. Sent only with --allow-mutations: a lenient server
+    would start the action, which the ledger then cancels."""
+    authorization = restricted_authorization("redis-enterprise")
+    started = cluster.start(authorization=authorization, expect_refusal=True)
+    try:
+        checks.expect_status(started.response, 403)
     finally:
         cluster.finish(started)
 
