@@ -29,22 +29,7 @@ def basic(username: str, password: str) -> str:
 
 def authorization_for(api: str, target: Target) -> str | None:
     """The header the target's credentials give for ``api`` (bundled servers: built-in ones)."""
-    if target.bundled:
-        if uses_token(api):
-            return BUNDLED_TOKEN
-        return basic(BUNDLED_USER, BUNDLED_PASSWORD)
-    if uses_token(api):
-        return target.token
-    if target.username:
-        return basic(target.username, target.password or "")
-    return None
-
-
-RESTRICTED_KEYS = {
-    "token": "restricted_token_env (or --restricted-token-env)",
-    "basic": "restricted_username and restricted_password_env (or --restricted-user and "
-    "--restricted-password-env)",
-}
+    return _header(api, target, restricted=False)
 
 
 def restricted_authorization_for(api: str, target: Target) -> str | None:
@@ -53,15 +38,30 @@ def restricted_authorization_for(api: str, target: Target) -> str | None:
     Valid credentials without the permission the actions need (a role without it, a token
     without access to the fleet): a conformant server refuses their requests with 403.
     """
+    return _header(api, target, restricted=True)
+
+
+def _header(api: str, target: Target, *, restricted: bool) -> str | None:
     if target.bundled:
         if uses_token(api):
-            return BUNDLED_RESTRICTED_TOKEN
-        return basic(BUNDLED_RESTRICTED_USER, BUNDLED_RESTRICTED_PASSWORD)
+            return BUNDLED_RESTRICTED_TOKEN if restricted else BUNDLED_TOKEN
+        if restricted:
+            return basic(BUNDLED_RESTRICTED_USER, BUNDLED_RESTRICTED_PASSWORD)
+        return basic(BUNDLED_USER, BUNDLED_PASSWORD)
     if uses_token(api):
-        return target.restricted_token
-    if target.restricted_username:
-        return basic(target.restricted_username, target.restricted_password or "")
-    return None
+        return target.restricted_token if restricted else target.token
+    username = target.restricted_username if restricted else target.username
+    if not username:
+        return None
+    password = target.restricted_password if restricted else target.password
+    return basic(username, password or "")
+
+
+RESTRICTED_KEYS = {
+    "token": "restricted_token_env (or --restricted-token-env)",
+    "basic": "restricted_username and restricted_password_env (or --restricted-user and "
+    "--restricted-password-env)",
+}
 
 
 def restricted_keys(api: str) -> str:
