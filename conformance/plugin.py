@@ -475,6 +475,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConformanceError as exc:
         pytest.exit(str(exc), returncode=exc.exit_code)
     config.stash[_STATE_KEY] = state
+    if (
+        config.pluginmanager.is_blocked("terminal")
+        and getattr(config.option, "tbstyle", None) is None
+    ):
+        # Nobody prints a traceback (`conformance run`): the report keeps a failure's crash line
+        # only (_failure_text). pytest's default style would parse each failing test's source
+        # file to lay one out (most of a run's CPU when every test fails); native does not.
+        config.option.tbstyle = "native"
     state.previous_profile = profiles.load_profile(state.profile)
     from_cli = state.run.preflight_done
     if not state.is_controller:
