@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from conformance.servers import ReferenceApp, ReferenceServer, app_class
+from tests.helpers import CliResult, run_against
 
 
 @pytest.fixture
@@ -23,3 +24,20 @@ def serve() -> Iterator[Callable[..., str]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], CliResult]:
+    """``clean_run(api)``: the suite run in this process against a fresh, unbroken reference
+    server of ``api``, mutations allowed (``run_against``), once per session (xdist worker):
+    the fault test's clean statuses and the budget's conformant run are this one run."""
+    runs: dict[str, CliResult] = {}
+
+    def run(api: str) -> CliResult:
+        if api not in runs:
+            report_dir = tmp_path_factory.mktemp(f"clean-{api}") / "report"
+            with ReferenceServer(app_class(api)()) as server:
+                runs[api] = run_against(server.url, api, report_dir, in_process=True)
+        return runs[api]
+
+    return run

@@ -373,7 +373,7 @@ def test_a_fault_no_hand_written_check_sees_fails_through_the_spec(
     from tests.helpers import run_against
 
     assert app_class(api).FAULTS[fault].requirement == requirement
-    result = run_against(serve(api, fault), api, tmp_path / "report")
+    result = run_against(serve(api, fault), api, tmp_path / "report", in_process=True)
     assert result.code == 1, result.stdout + result.stderr
     failed = {rid for rid, status in result.statuses().items() if status == "failed"}
     assert failed == {requirement}

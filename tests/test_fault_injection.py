@@ -16,7 +16,7 @@ import pytest
 from conformance import catalogue
 from conformance.servers import Fault, ReferenceServer, all_faults, app_class
 from tests.fault_rules import fault_problems
-from tests.helpers import assert_no_traceback, run_against
+from tests.helpers import CliResult, assert_no_traceback, run_against
 
 FAULTS = all_faults()
 THROUGH_THE_COMMAND_LINE = {api: fault.name for api, fault in reversed(FAULTS)}  # the first
@@ -43,20 +43,14 @@ def reference() -> Iterator[Callable[[str, str | None], str]]:
 
 
 @pytest.fixture(scope="module")
-def clean_statuses(
-    reference: Callable[[str, str | None], str], tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], dict[str, str]]:
+def clean_statuses(clean_run: Callable[[str], CliResult]) -> Callable[[str], dict[str, str]]:
     """``clean_statuses(api)``: requirement statuses of the same run against the unbroken server
     (a fault must change no other requirement's status unless it declares it)."""
-    cache: dict[str, dict[str, str]] = {}
 
     def statuses(api: str) -> dict[str, str]:
-        if api not in cache:
-            report_dir = tmp_path_factory.mktemp(f"clean-{api}") / "report"
-            result = run_against(reference(api, None), api, report_dir, in_process=True)
-            assert result.code == 0, result.stdout + result.stderr
-            cache[api] = result.statuses()
-        return cache[api]
+        result = clean_run(api)
+        assert result.code == 0, result.stdout + result.stderr
+        return result.statuses()
 
     return statuses
 

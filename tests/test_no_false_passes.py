@@ -24,7 +24,7 @@ from tests.helpers import (
     CliResult,
     assert_no_traceback,
     run_against,
-    run_cli,
+    run_in_process,
     write_target,
 )
 
@@ -102,7 +102,7 @@ def test_a_refused_valid_body_fails_the_round_trip(
     serve: Callable[..., str], tmp_path: Path
 ) -> None:
     app = EscapeRefusingBigFix()
-    result = run_against(serve(app), "bigfix", tmp_path / "report")
+    result = run_against(serve(app), "bigfix", tmp_path / "report", in_process=True)
     assert_no_traceback(result)
     assert app.refused > 0
     assert result.code == 1, result.stdout + result.stderr
@@ -143,7 +143,7 @@ def test_a_device_limit_behind_the_action_check_is_weak_read_only_and_caught_wit
 ) -> None:
     app = ActionFirstNexthink()
     url = serve(app)
-    acting = run_against(url, "nexthink", tmp_path / "acting" / "report")
+    acting = run_against(url, "nexthink", tmp_path / "acting" / "report", in_process=True)
     assert_no_traceback(acting)
     assert acting.code == 1, acting.stdout + acting.stderr
     record = acting.requirement("NEXTHINK-ERR-TOO-MANY-DEVICES")
@@ -155,7 +155,7 @@ def test_a_device_limit_behind_the_action_check_is_weak_read_only_and_caught_wit
     assert record["evidence"][0]["response"]["status"] == 400
 
     config = write_target(tmp_path / "read-only.toml", "nexthink", url, app.fixtures())
-    reading = run_cli(
+    reading = run_in_process(
         "run",
         "--config",
         str(config),

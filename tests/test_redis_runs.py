@@ -20,7 +20,7 @@ from conformance.servers.redis_enterprise import (
     SEED_CLUSTER_ACTION_UID,
     RedisEnterpriseApp,
 )
-from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_against, run_cli
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_against, run_in_process
 
 API = "redis-enterprise"
 MUTATING = {
@@ -66,11 +66,11 @@ def test_strict_fault_fails_only_its_should_requirement_with_strict(
     name, requirement = fault.name, fault.requirement
     assert catalogue.load_all()[requirement].level == "SHOULD"
     url = serve(RedisEnterpriseApp(name))
-    strict = run_against(url, API, tmp_path / "strict", "--strict")
+    strict = run_against(url, API, tmp_path / "strict", "--strict", in_process=True)
     assert_no_traceback(strict)
     assert strict.code == 1, strict.stdout + strict.stderr
     assert _failed(strict) == {requirement}
-    lenient = run_against(url, API, tmp_path / "lenient")
+    lenient = run_against(url, API, tmp_path / "lenient", in_process=True)
     assert lenient.code == 0, lenient.stdout + lenient.stderr
     assert _failed(lenient) == {requirement}
     assert lenient.report["summary"]["warnings"] == 1
@@ -89,7 +89,13 @@ def test_expectations_file_turns_7_4_progress_into_an_expected_failure(
     )
     url = serve(RedisEnterpriseApp("progress-string"))
     result = run_against(
-        url, API, tmp_path / "report", "--strict", "--expectations", str(expectations)
+        url,
+        API,
+        tmp_path / "report",
+        "--strict",
+        "--expectations",
+        str(expectations),
+        in_process=True,
     )
     assert result.code == 0, result.stdout + result.stderr
     assert result.requirement("REDIS-ACTIONS-PROGRESS-NUMBER")["status"] == "expected-failure"
@@ -101,7 +107,7 @@ def test_read_only_run_starts_and_cancels_nothing(
 ) -> None:
     app = RecordingApp()
     url = serve(app)
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--api",
         API,
@@ -133,7 +139,7 @@ def test_run_with_mutations_cleans_up_after_itself(
 ) -> None:
     app = RecordingApp()
     url = serve(app)
-    result = run_against(url, API, tmp_path / "report")
+    result = run_against(url, API, tmp_path / "report", in_process=True)
     assert result.code == 0, result.stdout + result.stderr
     for requirement in MUTATING:
         assert result.requirement(requirement)["status"] == "passed", requirement

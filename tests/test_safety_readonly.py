@@ -15,7 +15,7 @@ import pytest
 
 from conformance.servers import APPS, ReferenceServer, app_class
 from conformance.servers.recording import Recorder, history, snapshot
-from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_in_process
 
 TOKEN_ENV = "ACTIONCONFORM_SAFETY_TOKEN"
 ENV = {PASSWORD_ENV: "conformance", TOKEN_ENV: "conformance-token"}
@@ -58,7 +58,9 @@ def _run(api: str, url: str, tmp_path: Path, *extra: str) -> CliResult:
     ]
     lines += [f"{key} = {_toml(value)}" for key, value in _fixtures(api).items()]
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return run_cli("run", "--config", str(config), *extra, report_dir=tmp_path / "report", env=ENV)
+    return run_in_process(
+        "run", "--config", str(config), *extra, report_dir=tmp_path / "report", env=ENV
+    )
 
 
 @pytest.mark.parametrize("api", sorted(APPS))
