@@ -45,6 +45,7 @@ from conformance.servers.bigfix.render import (
 from conformance.servers.bigfix.state import (
     SCHEMA_LOCK,
     Download,
+    StatusCache,
     StoredAction,
     bes_schema,
     downloads_of,
@@ -352,15 +353,23 @@ class BigFixApp(ReferenceApp):
             + f"{computers}</ActionResults>"
         )
         content_type = "text/html" if self.faulty("status-html") else XML
-        if request.arg("fields") is None:  # nothing to filter: no tree to build
+        text = request.arg("fields")
+        if text is None:  # nothing to filter: no tree to build
             return Reply(200, f"{BESAPI_OPEN}{results}\n</BESAPI>\n", content_type)
-        try:
-            element = self.filtered(request, etree.fromstring(results), "status-fields-ignored")
-        except FieldsError as exc:
-            return plain(400, f"Invalid fields parameter: {exc}")
-        root = etree.Element("BESAPI")
-        root.append(element)
-        return Reply(200, besapi(root), content_type)
+        cache = action.status_cache
+        if cache is None or cache.results != results:
+            cache = StatusCache(results, etree.fromstring(results))
+            action.status_cache = cache
+        answer = cache.answers.get(text)
+        if answer is None:
+            try:
+                element = self.filtered(request, cache.tree, "status-fields-ignored")
+            except FieldsError as exc:
+                return plain(400, f"Invalid fields parameter: {exc}")
+            inner = etree.tostring(element, encoding="unicode")  # the cached tree is not moved
+            answer = f"{BESAPI_OPEN}{inner}\n</BESAPI>\n"
+            cache.remember(text, answer)
+        return Reply(200, answer, content_type)
 
     @route("POST", ACTION + r"/stop")
     def stop_action(self, request: Request, action_id: str) -> Reply:

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -88,55 +88,92 @@ def parse_fields(text: str) -> tuple[FieldSpec, ...]:
     return _FieldsParser(text).parse()
 
 
+_DROP = "drop"  # a choice of FieldsFilter.choose: the element is left out
+_WHOLE = "whole"  # ... kept with everything below it
+
+
 @dataclass
 class FieldsFilter:
     """Applies parsed specs to an element's children. Same-named specs combine: their
     attribute matches choose which elements stay; the child lists of the specs that match an
-    element (intersected) choose what it keeps. The flags are faults."""
+    element (intersected) choose what it keeps. The flags are faults.
+
+    What happens to a child depends only on its name, the values of the attributes the specs
+    name and whether it has children, so the choice is made once per such shape and reused for
+    every child that has it (a 100000-computer status has one or two shapes)."""
 
     case_insensitive: bool = False
     ignore_attributes: bool = False
     ignore_children: bool = False
     drop_lists: bool = False
     merge_lists: bool = False  # variant fields-merge: every same-named spec's list applies
+    _plans: dict[tuple[FieldSpec, ...], Any] = field(default_factory=dict, init=False, repr=False)
+    _choices: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False, repr=False)
 
     def keep(self, element: etree._Element, specs: tuple[FieldSpec, ...]) -> etree._Element:
         """A copy of ``element`` (attributes kept) holding only the children ``specs`` select."""
         copy = etree.Element(element.tag, dict(element.attrib))
         copy.text = element.text if len(element) == 0 else None
-        by_name: dict[str, list[FieldSpec]] = {}
-        for spec in specs:
-            by_name.setdefault(self.key(spec.name), []).append(spec)
-        for child in element:
-            if not isinstance(child.tag, str):
+        by_name, keys = self.plan(specs)
+        choices = self._choices
+        for child in element.iterchildren(etree.Element):  # elements only
+            name = self.key(child.tag)
+            named = by_name.get(name)
+            if named is None:
                 continue
-            kept = self.select(child, by_name.get(self.key(child.tag), []))
-            if kept is not None:
-                copy.append(kept)
+            tested = keys[name]
+            shape: tuple[Any, ...] = (id(named), len(child) > 0)  # named lives in the plan
+            if tested:
+                shape += tuple(child.get(key) for key in tested)
+            choice = choices.get(shape)
+            if choice is None:
+                choice = choices[shape] = self.choose(child, named)
+            if choice is _WHOLE:
+                copy.append(deep_copy(child))
+            elif choice is not _DROP:
+                copy.append(self.keep(child, choice))  # type: ignore[arg-type]
         return copy
+
+    def plan(
+        self, specs: tuple[FieldSpec, ...]
+    ) -> tuple[dict[str, tuple[FieldSpec, ...]], dict[str, tuple[str, ...]]]:
+        """``specs`` by (case-folded) name, and the attribute names each name's specs test."""
+        found = self._plans.get(specs)
+        if found is None:
+            grouped: dict[str, list[FieldSpec]] = {}
+            for spec in specs:
+                grouped.setdefault(self.key(spec.name), []).append(spec)
+            by_name = {name: tuple(named) for name, named in grouped.items()}
+            keys = {
+                name: tuple(sorted({key for spec in named for key, _ in spec.attributes}))
+                for name, named in by_name.items()
+            }
+            found = self._plans[specs] = (by_name, keys)
+        return found
 
     def key(self, name: str) -> str:
         return name.lower() if self.case_insensitive else name
 
-    def select(self, element: etree._Element, specs: list[FieldSpec]) -> etree._Element | None:
-        if not specs:
-            return None
+    def choose(
+        self, element: etree._Element, specs: tuple[FieldSpec, ...]
+    ) -> str | tuple[FieldSpec, ...]:
+        """``_DROP``, ``_WHOLE``, or the specs to keep ``element``'s children by."""
         if self.ignore_attributes:
             applicable = specs
         else:
             with_attributes = [spec for spec in specs if spec.attributes]
             if with_attributes and not any(_attributes_match(element, s) for s in with_attributes):
-                return None
+                return _DROP
             applicable = [spec for spec in specs if _attributes_match(element, spec)]
         if self.drop_lists and len(element):
-            return None
+            return _DROP
         merged = _merged_children(tuple(applicable))
         if self.merge_lists and merged is not None:
             every = [spec.children for spec in specs if spec.children is not None]
-            return self.keep(element, tuple(child for group in every for child in group))
+            return tuple(child for group in every for child in group)
         if merged is None or self.ignore_children:
-            return deep_copy(element)
-        return self.keep(element, merged)
+            return _WHOLE
+        return merged
 
 
 @lru_cache(maxsize=256)
@@ -162,4 +199,4 @@ def _attributes_match(element: etree._Element, spec: FieldSpec) -> bool:
 
 def deep_copy(element: etree._Element) -> etree._Element:
     """A detached copy (lxml copies in C; no serialise-and-parse round trip)."""
-    return copy.deepcopy(element)
+    return element.__copy__()  # lxml's copy is deep; this skips the copy module's dispatch

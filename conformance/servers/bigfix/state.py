@@ -53,6 +53,25 @@ class StoredAction:
     seeded: bool = False
     # The rendered <Computer> rows, by "with <State>": computers change only when seeded.
     rendered_computers: dict[bool, str] = field(default_factory=dict, repr=False, compare=False)
+    # The last status document as a tree, and its filtered answers (a cache, not state).
+    status_cache: StatusCache | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class StatusCache:
+    """One rendered status document, parsed once, and its answers by ``?fields=`` value: a
+    100000-computer status is filtered once per filter, not parsed again for every read."""
+
+    KEPT = 4  # filtered answers kept (the oldest goes first)
+
+    results: str
+    tree: etree._Element
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def remember(self, fields: str, answer: str) -> None:
+        if len(self.answers) >= self.KEPT:
+            del self.answers[next(iter(self.answers))]
+        self.answers[fields] = answer
 
 
 def data(name: str) -> bytes:
@@ -135,3 +154,4 @@ def seed_computers(actions: dict[int, StoredAction], count: int) -> None:
         {**template, "ID": 8000000 + index, "Name": f"host-{index:06d}"} for index in range(count)
     ]
     action.rendered_computers.clear()
+    action.status_cache = None
