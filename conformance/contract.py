@@ -216,7 +216,7 @@ def judge_response(
         return findings
     if requirement:
         findings.append(Finding(requirement, "content-type"))
-    findings.extend(_judge_body(media, body, filtered, version))
+    findings.extend(_judge_body(media, response, filtered, version))
     return findings
 
 
@@ -251,16 +251,19 @@ def _media_for(content: Mapping[str, spec.MediaType], media_type: str) -> spec.M
 
 
 def _judge_body(
-    media: spec.MediaType, body: bytes, filtered: bool, version: str | None
+    media: spec.MediaType, response: Response, filtered: bool, version: str | None
 ) -> list[Finding]:
+    """The body's findings; the body is parsed and validated once per response (its cache
+    serves the checks and tests that read it next)."""
+    body = response.content
     if media.is_xml:
         if media.requirement is None:
             return []
-        problems = schemas.xml_problems(body, media.schema, filtered=filtered)
+        problems = schemas.xml_problems(body, media.schema, filtered=filtered, cache=response.cache)
         return [Finding(media.requirement, "body", problems[0] if problems else None)]
     if media.is_json and media.schema_uri is not None:
         try:
-            document = json.loads(body)
+            document = response.json()
         except (ValueError, RecursionError, UnicodeDecodeError) as exc:
             if media.requirement is None:
                 return []

@@ -193,6 +193,9 @@ class Response:
     # The URL as sent, unredacted (the exchange's is redacted for reports): for the spec judge,
     # which must read the real path and query, never a report.
     request_url: str = ""
+    # The body parsed (XML tree, JSON document) and judged (verdict per schema), once for
+    # whoever reads it: the spec judge, the checks and the test (``schemas.BodyCache``).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -208,11 +211,20 @@ class Response:
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """The body as JSON; raises ``ValueError`` (never RecursionError) if it is not."""
-        try:
-            return json.loads(self.content)
-        except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
+        """The body as JSON, decoded once (the same document on every call: read it, do not
+        change it); raises ``ValueError`` (never RecursionError) if it is not."""
+        found = self.cache.get("json")
+        if found is None:
+            try:
+                found = self.cache["json"] = (json.loads(self.content), None)
+            except RecursionError:
+                found = self.cache["json"] = (None, ValueError("JSON nested too deeply"))
+            except ValueError as exc:
+                found = self.cache["json"] = (None, exc)
+        document, error = found
+        if error is not None:
+            raise error
+        return document
 
 
 def _clean(text: str) -> str:

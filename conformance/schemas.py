@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,16 @@ from conformance import versions, xmlsafe
 from conformance.paths import SCHEMAS_DIR, SPECS_DIR
 
 __all__ = [
+    "BodyCache",
     "XmlVerdict",
     "inline_refs",
     "json_problems",
     "json_validator",
     "load_document",
+    "parsed_xml",
     "pruned_document",
     "registry",
+    "remembered",
     "xml_problems",
     "xml_verdict",
     "xsd",
@@ -192,22 +196,70 @@ class XmlVerdict:
         self.problems = problems
 
 
+# A body's parse and verdicts, kept by whoever holds the body (``http.Response.cache``), so a
+# large document is parsed once and validated once per schema, whoever asks.
+BodyCache = dict[Any, Any]
+_REMEMBERED: dict[int, tuple[bytes, BodyCache]] = {}  # id(content) -> (content, its cache)
+_REMEMBERED_LOCK = threading.Lock()
+
+
+@contextmanager
+def remembered(content: bytes, cache: BodyCache) -> Iterator[None]:
+    """While inside, ``xml_problems(content, ...)`` called without a cache (e.g. by
+    schemathesis's deserializer, which sees only the bytes) uses ``cache``."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[id(content)] = (content, cache)
+    try:
+        yield
+    finally:
+        with _REMEMBERED_LOCK:
+            _REMEMBERED.pop(id(content), None)
+
+
+def _cache_for(content: bytes | etree._Element) -> BodyCache | None:
+    entry = _REMEMBERED.get(id(content))
+    return entry[1] if entry is not None and entry[0] is content else None
+
+
+def parsed_xml(content: bytes, cache: BodyCache | None = None) -> XmlVerdict:
+    """The body parsed with the hardened parser (root, or the one problem that stops it);
+    once per ``cache``."""
+    if cache is not None and "xml" in cache:
+        found: XmlVerdict = cache["xml"]
+        return found
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        verdict = XmlVerdict(None, [f"body is not valid UTF-8: {exc.reason} at byte {exc.start}"])
+    else:
+        try:
+            verdict = XmlVerdict(xmlsafe.parse(content), [])
+        except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError) as exc:
+            verdict = XmlVerdict(None, [f"body is not acceptable XML: {exc}"])
+    if cache is not None:
+        cache["xml"] = verdict
+    return verdict
+
+
 def xml_verdict(
-    content: bytes | etree._Element, schema: Mapping[str, Any], *, filtered: bool = False
+    content: bytes | etree._Element,
+    schema: Mapping[str, Any],
+    *,
+    filtered: bool = False,
+    cache: BodyCache | None = None,
 ) -> XmlVerdict:
     """Judge an XML body against an OpenAPI schema object carrying ``x-xsd`` and friends.
 
     ``filtered`` picks ``x-xsd-filtered`` when the schema has one (BigFix ``?fields=``).
+    ``cache`` keeps the parse and each XSD's verdict for this body (see ``BodyCache``).
     """
+    if cache is None:
+        cache = _cache_for(content)
     if isinstance(content, bytes):
-        try:
-            content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return XmlVerdict(None, [f"body is not valid UTF-8: {exc.reason} at byte {exc.start}"])
-        try:
-            root = xmlsafe.parse(content)
-        except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError) as exc:
-            return XmlVerdict(None, [f"body is not acceptable XML: {exc}"])
+        parsed = parsed_xml(content, cache)
+        if parsed.root is None:
+            return XmlVerdict(None, list(parsed.problems))
+        root = parsed.root
     else:
         root = content
     problems: list[str] = []
@@ -226,26 +278,46 @@ def xml_verdict(
     name = schema.get("x-xsd-filtered") if filtered else None
     name = name or schema.get("x-xsd")
     if name is not None:
-        compiled = xsd(name)
-        with _XSD_LOCK:
-            valid = compiled.validate(root)
-            log = list(compiled.error_log)
-        if not valid:
-            first = log[0] if log else None
-            where = f" at {first.path} (line {first.line})" if first is not None else ""
-            message = first.message if first is not None else "invalid"
-            problems.append(
-                f"body does not validate against {Path(name).name}: {message}{where} "
-                f"({len(log)} error(s))"
-            )
+        invalid = _xsd_problem(root, name, cache)
+        if invalid is not None:
+            problems.append(invalid)
     return XmlVerdict(root, problems)
 
 
+def _xsd_problem(root: etree._Element, name: str, cache: BodyCache | None) -> str | None:
+    """Why ``root`` does not validate against the XSD ``name`` (None: valid); once per body
+    and XSD when the body's ``cache`` is given (it holds the verdict on this very tree)."""
+    key = ("xsd", name, id(root))
+    if cache is not None and key in cache:
+        found: str | None = cache[key]
+        return found
+    compiled = xsd(name)
+    with _XSD_LOCK:
+        valid = compiled.validate(root)
+        log = list(compiled.error_log)
+    problem = None
+    if not valid:
+        first = log[0] if log else None
+        where = f" at {first.path} (line {first.line})" if first is not None else ""
+        message = first.message if first is not None else "invalid"
+        problem = (
+            f"body does not validate against {Path(name).name}: {message}{where} "
+            f"({len(log)} error(s))"
+        )
+    if cache is not None:
+        cache[key] = problem
+    return problem
+
+
 def xml_problems(
-    content: bytes | etree._Element, schema: Mapping[str, Any], *, filtered: bool = False
+    content: bytes | etree._Element,
+    schema: Mapping[str, Any],
+    *,
+    filtered: bool = False,
+    cache: BodyCache | None = None,
 ) -> list[str]:
     """Problems of an XML body for an OpenAPI schema object with ``x-xsd``; ``[]`` = valid.
 
     The function schemathesis's XML deserializer and the contract judge share.
     """
-    return xml_verdict(content, schema, filtered=filtered).problems
+    return xml_verdict(content, schema, filtered=filtered, cache=cache).problems

@@ -49,7 +49,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 from schemathesis.specs.openapi import checks as st_checks
 
 import conformance.st_hooks  # the XML deserializer, request-body strategies, st_data
-from conformance import registry, spec
+from conformance import registry, schemas, spec
 from conformance.contract import Finding
 
 __all__ = ["Case", "Finding", "SpecOperation", "judge", "operations", "send", "strategy"]
@@ -237,7 +237,10 @@ def judge(operation: SpecOperation, case: Case, response: Response) -> list[Find
         content = (CHECKS["content_type_conformance"], CHECKS["response_schema_conformance"])
         checks = [check for check in checks if check not in content]
     try:
-        case.validate_response(as_schemathesis_response(response), checks=checks)
+        # The XML deserializer sees only the bytes: it reuses the spec judge's parse and
+        # verdict of this very response (a large body is not validated twice).
+        with schemas.remembered(response.content, response.cache):
+            case.validate_response(as_schemathesis_response(response), checks=checks)
     except FailureGroup as group:
         failures: list[Failure] = list(group.exceptions)
     except Failure as single:

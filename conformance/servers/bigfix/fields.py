@@ -164,7 +164,7 @@ class FieldsFilter:
             with_attributes = [spec for spec in specs if spec.attributes]
             if with_attributes and not any(_attributes_match(element, s) for s in with_attributes):
                 return _DROP
-            applicable = [spec for spec in specs if _attributes_match(element, spec)]
+            applicable = tuple(spec for spec in specs if _attributes_match(element, spec))
         if self.drop_lists and len(element):
             return _DROP
         merged = _merged_children(tuple(applicable))

@@ -19,8 +19,11 @@ for and the unfiltered document has is not lost.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -41,148 +44,342 @@ class Field:
             text += "(" + render(self.children) + ")"
         return text
 
-    def matches(self, element: etree._Element) -> bool:
-        return self.name == element.tag and all(
-            element.get(key) == value for key, value in self.attributes
-        )
+    def __hash__(self) -> int:  # computed once: the judge keys its memos by fields
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.name, self.attributes, self.children))
+
+    def matches(self, element: Node) -> bool:
+        return self.name == element.tag and all(pair in element.attrib for pair in self.attributes)
 
 
 def render(fields: Sequence[Field]) -> str:
     return ",".join(field.render() for field in fields)
 
 
-def _elements(parent: etree._Element) -> list[etree._Element]:
-    return [child for child in parent if isinstance(child.tag, str)]
+class Node(NamedTuple):
+    """An element as plain data: its name, attributes (sorted pairs), text (of a leaf, stripped;
+    an element with children keeps none, as the judge never reads it) and element children.
+
+    The judge works on these, not on lxml elements: a 100000-computer status is read into them
+    once, equal leaves are one object, and comparing equal elements is a tuple comparison."""
+
+    tag: str
+    attrib: tuple[tuple[str, str], ...]
+    text: str
+    children: tuple[Node, ...]
+
+    def get(self, key: str) -> str | None:
+        return next((value for name, value in self.attrib if name == key), None)
 
 
-def _text(element: etree._Element) -> str:
-    return (element.text or "").strip()
+Leaves = dict[tuple[str, tuple[tuple[str, str], ...], str], Node]
 
 
-def _describe(element: etree._Element) -> str:
+def node(element: etree._Element, leaves: Leaves | None = None) -> Node:
+    """``element`` (comments and processing instructions left out) as a ``Node``; equal
+    leaves are one object (``leaves`` holds them)."""
+    shared: Leaves = {} if leaves is None else leaves
+    children: list[Node] = []
+    for child in element.iterchildren(etree.Element):
+        if len(child):
+            children.append(node(child, shared))
+            continue
+        items = child.items()
+        key = (child.tag, tuple(sorted(items)) if items else (), (child.text or "").strip())
+        leaf = shared.get(key)
+        if leaf is None:
+            leaf = shared[key] = Node(*key, ())
+        children.append(leaf)
+    items = element.items()
+    attrib = tuple(sorted(items)) if items else ()
+    if children:
+        return Node(element.tag, attrib, "", tuple(children))
+    key = (element.tag, attrib, (element.text or "").strip())
+    leaf = shared.get(key)
+    if leaf is None:
+        leaf = shared[key] = Node(*key, ())
+    return leaf
+
+
+def _digest(element: etree._Element) -> bytes:
+    """A 128-bit BLAKE2 digest of the element as lxml writes it: equal digests, equal
+    elements (the serialisation fixes name, attributes, text and children)."""
+    return hashlib.blake2b(etree.tostring(element, with_tail=False), digest_size=16).digest()
+
+
+class Document:
+    """The element children of one resource element (``ActionResults``, an ``Action``), read
+    once: the unfiltered side of every ``?fields=`` comparison, with lazy indexes.
+
+    A filtered answer's child serialised exactly as one of these is that child (found by
+    digest, never rebuilt), so an element kept whole costs one ``tostring`` to judge."""
+
+    def __init__(self, element: etree._Element) -> None:
+        self.leaves: Leaves = {}
+        children: list[Node] = []
+        self.by_digest: dict[bytes, Node] = {}
+        for child in element.iterchildren(etree.Element):
+            converted = node(child, self.leaves)
+            children.append(self.by_digest.setdefault(_digest(child), converted))
+        self.children = tuple(children)
+        self.ids = {id(child) for child in self.children}
+        self.index = _Index(self.children)
+
+    def read(self, element: etree._Element) -> tuple[Node, ...]:
+        """The element children of a filtered ``element``; one serialised as one of this
+        document's children is that very child (compared by identity)."""
+        kept: list[Node] = []
+        misses = 0
+        for child in element.iterchildren(etree.Element):
+            # A filter that leaves children out changes every element: after 64 misses in a
+            # row the digest (a fast path only) is not tried again.
+            found = self.by_digest.get(_digest(child)) if misses < 64 else None
+            if found is None:
+                misses += 1
+                found = node(child, self.leaves)
+            else:
+                misses = 0
+            kept.append(found)
+        return tuple(kept)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """``(ID, Name)`` of each ``Computer`` child (the strategies draw filters from them)."""
+        return [
+            (child.get("ID") or "", child.get("Name") or "")
+            for child in self.children
+            if child.tag == "Computer"
+        ]
+
+
+def _describe(element: Node) -> str:
     key = element.get("ID")
     return f"{element.tag}[@ID={key}]" if key is not None else element.tag
 
 
-def embeds(small: etree._Element, large: etree._Element) -> bool:
+def embeds(small: Node, large: Node) -> bool:
     """``small`` is ``large`` with attributes and children left out, nothing changed."""
+    if small is large:
+        return True
     if small.tag != large.tag:
         return False
-    if any(large.get(key) != value for key, value in small.attrib.items()):
+    if small.attrib != large.attrib and any(pair not in large.attrib for pair in small.attrib):
         return False
-    small_children, large_children = _elements(small), _elements(large)
-    if not small_children:
+    if not small.children:
         # a leaf keeps its value; an element whose children were all filtered out is empty
-        return not _text(small) if large_children else _text(small) == _text(large)
+        return not small.text if large.children else small.text == large.text
     return all(
-        any(embeds(child, other) for other in large_children if other.tag == child.tag)
-        for child in small_children
+        child in large.children  # kept whole: equal
+        or any(embeds(child, other) for other in large.children if other.tag == child.tag)
+        for child in small.children
     )
 
 
-def unrequested(filtered: etree._Element, fields: Sequence[Field], path: str) -> list[str]:
-    """Elements below ``filtered`` that no field asks for."""
+def unrequested(
+    filtered: Sequence[Node],
+    fields: Sequence[Field],
+    path: str,
+    clean: set[tuple[tuple[Node, ...], tuple[Field, ...]]] | None = None,
+) -> list[str]:
+    """Elements among ``filtered`` that no field asks for. ``clean`` remembers children lists
+    already found clean under a field list (a status repeats the same few shapes)."""
+    known = set() if clean is None else clean
     problems: list[str] = []
-    for child in _elements(filtered):
-        where = f"{path}/{_describe(child)}"
-        matching = [field for field in fields if field.matches(child)]
-        named = [field for field in fields if field.name == child.tag]
-        if not matching:
-            problems.append(f"{where} was not requested by ?fields={render(fields)}")
-        elif all(field.children is not None for field in named):
+    plans: dict[str, tuple[list[Field], bool, tuple[Field, ...] | None]] = {}
+    for child in filtered:
+        plan = plans.get(child.tag)
+        if plan is None:
+            named = [field for field in fields if field.name == child.tag]
             # Judged only when every clause naming the element has a list: then a child that
             # no list of the element asks for was not requested, however the lists combine.
-            allowed = tuple(grand for field in named for grand in field.children or ())
-            problems += unrequested(child, allowed, where)
+            judged = all(field.children is not None for field in named)
+            allowed = tuple(g for field in named for g in field.children or ()) if judged else None
+            plan = plans[child.tag] = (named, any(not f.attributes for f in named), allowed)
+        named, any_name_matches, allowed = plan
+        if not any_name_matches and not any(field.matches(child) for field in named):
+            asked = render(fields)
+            problems.append(f"{path}/{_describe(child)} was not requested by ?fields={asked}")
+        elif allowed is not None and child.children:
+            key = (child.children, allowed)
+            if key not in known:
+                found = unrequested(child.children, allowed, f"{path}/{_describe(child)}", known)
+                if found:
+                    problems += found
+                else:
+                    known.add(key)
     return problems
 
 
 class _Index:
-    """The element children of one parent, found by tag and by attribute value.
+    """Element children found by tag and by attribute value, built on first use.
 
     ``embeds(small, large)`` needs every attribute of ``small`` on ``large`` with the same value,
     so candidates are narrowed by one attribute before comparing: a 100000-computer status is
     judged in linear time whenever the answer keeps an identifying attribute (``ID``).
     """
 
-    def __init__(self, parent: etree._Element) -> None:
-        self.by_tag: dict[str, list[etree._Element]] = {}
-        self.by_attribute: dict[tuple[str, str, str], list[etree._Element]] = {}
-        self.plain: dict[str, list[etree._Element]] = {}  # elements with no attribute
-        for child in _elements(parent):
-            tag = str(child.tag)
-            self.by_tag.setdefault(tag, []).append(child)
-            if not child.attrib:
-                self.plain.setdefault(tag, []).append(child)
-            for key, value in child.attrib.items():
-                self.by_attribute.setdefault((tag, str(key), str(value)), []).append(child)
+    def __init__(self, nodes: Sequence[Node]) -> None:
+        self.nodes = nodes
+        self._by_tag: dict[str, list[Node]] | None = None
+        self._plain: dict[str, list[Node]] | None = None
+        self._by_value: dict[tuple[str, str], dict[str, list[Node]]] = {}
+        self._by_attributes: dict[tuple[str, tuple[tuple[str, str], ...]], Node] | None = None
 
-    def larger(self, small: etree._Element) -> list[etree._Element]:
+    def alike(self, other: Node) -> Node | None:
+        """The first element with ``other``'s name and exactly its attributes (the likely
+        counterpart when a filter keeps every attribute, as servers do)."""
+        if self._by_attributes is None:
+            self._by_attributes = {}
+            for element in self.nodes:
+                self._by_attributes.setdefault((element.tag, element.attrib), element)
+        return self._by_attributes.get((other.tag, other.attrib)) if other.attrib else None
+
+    def by_tag(self, tag: str) -> list[Node]:
+        if self._by_tag is None:
+            self._by_tag = {}
+            for element in self.nodes:
+                self._by_tag.setdefault(element.tag, []).append(element)
+        return self._by_tag.get(tag, [])
+
+    def plain(self, tag: str) -> list[Node]:
+        """Elements named ``tag`` with no attribute."""
+        if self._plain is None:
+            self._plain = {}
+            for element in self.nodes:
+                if not element.attrib:
+                    self._plain.setdefault(element.tag, []).append(element)
+        return self._plain.get(tag, [])
+
+    def having(self, tag: str, key: str, value: str) -> list[Node]:
+        """Elements named ``tag`` whose attribute ``key`` is ``value``."""
+        values = self._by_value.get((tag, key))
+        if values is None:
+            values = self._by_value[(tag, key)] = {}
+            for element in self.nodes:
+                if element.tag == tag:
+                    found = element.get(key)
+                    if found is not None:
+                        values.setdefault(found, []).append(element)
+        return values.get(value, [])
+
+    def larger(self, small: Node) -> list[Node]:
         """Elements that may embed ``small``: same tag, and its rarest attribute value."""
-        tag = str(small.tag)
         if not small.attrib:
-            return self.by_tag.get(tag, [])
-        groups = [
-            self.by_attribute.get((tag, str(key), str(value)), [])
-            for key, value in small.attrib.items()
-        ]
-        return min(groups, key=len)
+            return self.by_tag(small.tag)
+        return min((self.having(small.tag, k, v) for k, v in small.attrib), key=len)
 
-    def smaller(self, large: etree._Element) -> list[etree._Element]:
+    def smaller(self, large: Node) -> list[Node]:
         """Elements ``large`` may embed: same tag, no attribute or one of its attribute values."""
-        tag = str(large.tag)
-        found = {id(e): e for e in self.plain.get(tag, [])}
-        for key, value in large.attrib.items():
-            for element in self.by_attribute.get((tag, str(key), str(value)), []):
-                found[id(element)] = element
+        groups = [self.plain(large.tag)] + [
+            self.having(large.tag, key, value) for key, value in large.attrib
+        ]
+        groups = [group for group in groups if group]
+        if len(groups) == 1:
+            return groups[0]
+        found = {id(e): e for group in groups for e in group}
         return list(found.values())
 
 
-def disagreeing(filtered: etree._Element, unfiltered: etree._Element, path: str) -> list[str]:
+def _candidates(kept: Sequence[Node], element: Node, index: _Index | None) -> list[Node]:
+    """Kept elements ``element`` may embed (by index when there are many)."""
+    if index is not None:
+        return index.smaller(element)
+    return [other for other in kept if other.tag == element.tag]
+
+
+def disagreeing(filtered: Sequence[Node], unfiltered: Document, path: str) -> list[str]:
     """Kept elements whose values differ from the unfiltered document."""
-    index = _Index(unfiltered)
-    return [
-        f"{path}/{_describe(child)} does not match the unfiltered document"
-        for child in _elements(filtered)
-        if not any(embeds(child, other) for other in index.larger(child))
-    ]
+    index = unfiltered.index
+    problems = []
+    for child in filtered:
+        if id(child) in unfiltered.ids:
+            continue  # kept whole
+        alike = index.alike(child)
+        if alike is not None and embeds(child, alike):
+            continue
+        if not any(embeds(child, other) for other in index.larger(child)):
+            problems.append(f"{path}/{_describe(child)} does not match the unfiltered document")
+    return problems
 
 
 def lost(
-    filtered: etree._Element, unfiltered: etree._Element, fields: Sequence[Field], path: str
+    filtered: Sequence[Node],
+    unfiltered: Sequence[Node],
+    fields: Sequence[Field],
+    path: str,
+    kept_all: dict[tuple[object, ...], bool] | None = None,
 ) -> list[str]:
-    """What the filter asks for and the unfiltered document has, but the answer lacks."""
+    """What the filter asks for and the unfiltered document has, but the answer lacks.
+    ``kept_all`` remembers which (kept children, unfiltered children, list) keep everything."""
+    memo: dict[tuple[object, ...], bool] = {} if kept_all is None else kept_all
     problems: list[str] = []
-    index = _Index(filtered)
-    for element in _elements(unfiltered):
-        named = [field for field in fields if field.name == element.tag]
-        with_attributes = [field for field in named if field.attributes]
-        if not named or (with_attributes and not any(f.matches(element) for f in with_attributes)):
+    exact = {id(kept) for kept in filtered}
+    index = _Index(filtered) if len(filtered) > 16 else None
+    by_name: dict[str, list[Field]] = {}
+    for field in fields:
+        by_name.setdefault(field.name, []).append(field)
+    merged_by: dict[tuple[Field, ...], tuple[Field, ...] | None] = {}
+    for element in unfiltered:
+        named = by_name.get(element.tag)
+        if not named:
             continue
-        matching = [field for field in named if field.matches(element)]
-        lists = [field.children for field in matching if field.children is not None]
-        candidates = [kept for kept in index.smaller(element) if embeds(kept, element)]
-        if not lists:
-            found = any(embeds(element, kept) for kept in candidates)
-        else:
-            common = {child.name for child in lists[0]}
-            for other in lists[1:]:
-                common &= {child.name for child in other}
-            merged = tuple(child for group in lists for child in group if child.name in common)
-            found = any(not lost(kept, element, merged, path) for kept in candidates)
+        with_attributes = [field for field in named if field.attributes]
+        if with_attributes and not any(field.matches(element) for field in with_attributes):
+            continue
+        if id(element) in exact:
+            continue  # kept whole (the same object: read through the unfiltered Document)
+        matching = tuple(field for field in named if field.matches(element))
+        if matching not in merged_by:
+            merged_by[matching] = _merged(matching)
+        merged = merged_by[matching]
+
+        def keeps_all(kept: Node, element: Node = element, merged: Any = merged) -> bool:
+            """``kept`` is ``element`` with what the filter asks for still in it."""
+            if not embeds(kept, element):
+                return False
+            if merged is None:
+                return embeds(element, kept)
+            key = (kept.children, element.children, merged)
+            if key not in memo:
+                memo[key] = not lost(kept.children, element.children, merged, path, memo)
+            return memo[key]
+
+        alike = index.alike(element) if index is not None else None  # the likely one first
+        found = (alike is not None and keeps_all(alike)) or any(
+            keeps_all(kept) for kept in _candidates(filtered, element, index) if kept is not alike
+        )
         if not found:
             problems.append(f"{path}/{_describe(element)} was requested but is missing")
     return problems
 
 
+def _merged(matching: tuple[Field, ...]) -> tuple[Field, ...] | None:
+    """The children the fields matching one element ask for together (None: no list, all)."""
+    lists = [field.children for field in matching if field.children is not None]
+    if not lists:
+        return None
+    common = {child.name for child in lists[0]}
+    for other in lists[1:]:
+        common &= {child.name for child in other}
+    return tuple(child for group in lists for child in group if child.name in common)
+
+
 def problems(
-    filtered: etree._Element, unfiltered: etree._Element, fields: Sequence[Field], path: str
+    filtered: etree._Element,
+    unfiltered: etree._Element | Document,
+    fields: Sequence[Field],
+    path: str,
 ) -> list[str]:
-    """Everything wrong with one filtered resource element (Action, ActionResults)."""
+    """Everything wrong with one filtered resource element (Action, ActionResults), judged
+    against the unfiltered one (read into a ``Document`` once when it is judged often)."""
+    document = unfiltered if isinstance(unfiltered, Document) else Document(unfiltered)
+    kept = document.read(filtered)
     return (
-        unrequested(filtered, fields, path)
-        + disagreeing(filtered, unfiltered, path)
-        + lost(filtered, unfiltered, fields, path)
+        unrequested(kept, fields, path)
+        + disagreeing(kept, document, path)
+        + lost(kept, document.children, fields, path)
     )
 
 

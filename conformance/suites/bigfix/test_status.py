@@ -8,7 +8,6 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from lxml import etree
 
 from conformance import checks
 from conformance.http import ApiClient
@@ -57,7 +56,7 @@ def test_status_names_the_action(bigfix: ApiClient, bigfix_context: Context) -> 
 Computers = list[tuple[str, str]]
 
 
-def _results(bigfix: ApiClient, action_id: str) -> etree._Element:
+def _results(bigfix: ApiClient, action_id: str) -> filters.Document:
     response = bigfix.request("GET", f"/api/action/{action_id}/status")
     if response.status != 200:
         untested(f"the unfiltered status answered {response.status}; nothing to compare")
@@ -67,31 +66,36 @@ def _results(bigfix: ApiClient, action_id: str) -> etree._Element:
         untested("the unfiltered status is not XML; nothing to compare")
     if results is None:
         untested("the unfiltered status has no ActionResults; nothing to compare")
-    return results
-
-
-def _computers(results: etree._Element) -> Computers:
-    return [(c.get("ID") or "", c.get("Name") or "") for c in results.findall("Computer")]
+    return filters.Document(results)
 
 
 class UnfilteredStatus:
     """The unfiltered status of the action the filters read: fetched once for all of them, and
     again only when a filtered answer disagrees with it (clients may report in between). A
-    100000-computer status is then read, parsed and validated once per test, not per example."""
+    100000-computer status is then read, parsed and validated once per module, not per
+    example, and kept as plain data (``filters.Document``), not as a second lxml tree."""
 
     def __init__(self, bigfix: ApiClient, action_id: str) -> None:
         self.bigfix = bigfix
         self.action_id = action_id
-        self._results: etree._Element | None = None
+        self._results: filters.Document | None = None
+        self._computers: Computers | None = None
 
-    def get(self) -> etree._Element:
+    def get(self) -> filters.Document:
         if self._results is None:
             self._results = _results(self.bigfix, self.action_id)
+            self._computers = None
         return self._results
 
-    def refresh(self) -> etree._Element:
+    def refresh(self) -> filters.Document:
         self._results = None
         return self.get()
+
+    def computers(self) -> Computers:
+        """``(ID, Name)`` of each computer the unfiltered status shows."""
+        if self._computers is None:
+            self._computers = self.get().pairs()
+        return self._computers
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +158,7 @@ EXAMPLES: dict[str, Callable[[Computers], tuple[Field, ...]]] = {
 @requirement("BIGFIX-STATUS-GET-FIELDS")
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_documented_and_edge_filters(unfiltered: UnfilteredStatus, name: str) -> None:
-    fields = EXAMPLES[name](_computers(unfiltered.get()))
+    fields = EXAMPLES[name](unfiltered.computers())
     check_filter(unfiltered, fields)
 
 
@@ -162,6 +166,6 @@ def test_documented_and_edge_filters(unfiltered: UnfilteredStatus, name: str) ->
 @search()
 @given(data=st.data())
 def test_generated_filters(unfiltered: UnfilteredStatus, data: st.DataObject) -> None:
-    computers = _computers(unfiltered.get())
+    computers = unfiltered.computers()
     fields = data.draw(from_status_fields(computers), label="fields")
     check_filter(unfiltered, fields)
