@@ -22,12 +22,13 @@ from pathlib import Path
 
 from conformance import registry
 from conformance.servers import ReferenceServer, app_class
-from conformance.servers.base import BUNDLED_PASSWORD
+from conformance.servers.base import BUNDLED_PASSWORD, BUNDLED_TOKEN
 from conformance.servers.recording import Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD_VAR = "CONFORMANCE_MOCK_PASSWORD"
+TOKEN_VAR = "CONFORMANCE_MOCK_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Measured:
 def _run(command: list[str], server: ReferenceServer, recorder: Recorder) -> Measured:
     """Run ``command`` against ``server``: wall time, the child's peak RSS, requests served."""
     before = len(recorder.calls)
-    environment = {**os.environ, PASSWORD_VAR: BUNDLED_PASSWORD}
+    environment = {**os.environ, PASSWORD_VAR: BUNDLED_PASSWORD, TOKEN_VAR: BUNDLED_TOKEN}
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

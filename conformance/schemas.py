@@ -12,6 +12,7 @@ annotations the specs put beside ``x-xsd``) are checked on the parsed tree.
 
 from __future__ import annotations
 
+import codecs
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -221,16 +222,29 @@ def _cache_for(content: bytes | etree._Element) -> BodyCache | None:
     return entry[1] if entry is not None and entry[0] is content else None
 
 
+def _utf8_problem(content: bytes, chunk: int = 1 << 20) -> str | None:
+    """Why ``content`` is not UTF-8 (None: it is), read a megabyte at a time (a 30 MB body is
+    never held a second time as text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
+    for start in range(0, len(content), chunk):
+        held = len(decoder.getstate()[0])  # a character cut by the last chunk, carried over
+        try:
+            decoder.decode(view[start : start + chunk], final=start + chunk >= len(content))
+        except UnicodeDecodeError as exc:
+            return f"body is not valid UTF-8: {exc.reason} at byte {start - held + exc.start}"
+    return None
+
+
 def parsed_xml(content: bytes, cache: BodyCache | None = None) -> XmlVerdict:
     """The body parsed with the hardened parser (root, or the one problem that stops it);
     once per ``cache``."""
     if cache is not None and "xml" in cache:
         found: XmlVerdict = cache["xml"]
         return found
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        verdict = XmlVerdict(None, [f"body is not valid UTF-8: {exc.reason} at byte {exc.start}"])
+    invalid = _utf8_problem(content)
+    if invalid is not None:
+        verdict = XmlVerdict(None, [invalid])
     else:
         try:
             verdict = XmlVerdict(xmlsafe.parse(content), [])

@@ -75,12 +75,21 @@ class Node(NamedTuple):
         return next((value for name, value in self.attrib if name == key), None)
 
 
-Leaves = dict[tuple[str, tuple[tuple[str, str], ...], str], Node]
+Leaves = dict[Any, Any]  # leaves, names and children tuples, each kept once
+
+
+def _one(value: Any, shared: Leaves) -> Any:
+    """The one copy of ``value`` kept in ``shared`` (a 100000-computer status repeats a few
+    names, leaves and child lists; lxml hands out a new string for each read)."""
+    found = shared.get(value)
+    if found is None:
+        found = shared[value] = value
+    return found
 
 
 def node(element: etree._Element, leaves: Leaves | None = None) -> Node:
     """``element`` (comments and processing instructions left out) as a ``Node``; equal
-    leaves are one object (``leaves`` holds them)."""
+    leaves, names and child lists are one object (``leaves`` holds them)."""
     shared: Leaves = {} if leaves is None else leaves
     children: list[Node] = []
     for child in element.iterchildren(etree.Element):
@@ -94,10 +103,11 @@ def node(element: etree._Element, leaves: Leaves | None = None) -> Node:
             leaf = shared[key] = Node(*key, ())
         children.append(leaf)
     items = element.items()
-    attrib = tuple(sorted(items)) if items else ()
+    attrib = tuple(sorted((_one(k, shared), v) for k, v in items)) if items else ()
+    tag = _one(element.tag, shared)
     if children:
-        return Node(element.tag, attrib, "", tuple(children))
-    key = (element.tag, attrib, (element.text or "").strip())
+        return Node(tag, attrib, "", _one(tuple(children), shared))
+    key = (tag, attrib, (element.text or "").strip())
     leaf = shared.get(key)
     if leaf is None:
         leaf = shared[key] = Node(*key, ())
