@@ -1,5 +1,6 @@
 """Crash safety: a real run, mutations allowed, killed with SIGKILL mid-way (one worker or two),
-leaves ledgers from which ``conformance cleanup`` removes everything the run created.
+leaves ledgers from which ``conformance cleanup`` removes everything the run created, and only
+that (the seeded objects stay); a second cleanup has nothing left to do.
 
 The BigFix reference app, wrapped by the recording server, is held at a moment when objects
 the suite created exist: every worker is blocked in a GET (so each has ledgered every answer it
@@ -8,6 +9,7 @@ received), then the whole process group is killed: no end-of-run cleanup, no fin
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -101,6 +103,11 @@ def test_sigkill_mid_run_then_cleanup_removes_everything(workers: int, tmp_path:
         assert gate._suite_objects() >= 1, "nothing was left to clean up: the test proves nothing"
         created_by_suite = set(app.actions) - seeded
 
+        # The report written at the start is whole and says the run did not finish.
+        report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+        assert report["complete"] is False and report["finished_at"] is None
+        assert "not finished" in str(report["stop_reason"])
+
         files = ledger_files(report_dir)
         assert len(files) == workers, files  # one ledger per worker process, nothing lost
         entries = [entry for file in files for entry in Ledger(file).entries()]
@@ -111,6 +118,8 @@ def test_sigkill_mid_run_then_cleanup_removes_everything(workers: int, tmp_path:
         result = run_cli(
             "cleanup", str(report_dir), "--base-url", server.url, *CREDENTIALS, env=ENV
         )
+        again = run_cli("cleanup", str(report_dir), "--base-url", server.url, *CREDENTIALS, env=ENV)
+    assert again.code == 0 and "0 removed" in again.stdout, again.stdout + again.stderr
     assert_no_traceback(result)
     assert result.code == 0, result.stdout + result.stderr
     assert f"{len(open_paths)} removed, 0 left, 0 not confirmed" in result.stdout
