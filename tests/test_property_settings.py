@@ -4,9 +4,6 @@ phase, derandomised for fast/ci, examples from --profile (README: safety)."""
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -16,41 +13,36 @@ from hypothesis import strategies as st
 from conformance import profiles
 from conformance.paths import SUITES_DIR
 
-GRAB = """
-import json, sys, pytest
-from conformance.profiles import property_test
-found = {}
-class Grab:
-    def pytest_collection_finish(self, session):
+
+class _Grab:
+    """Reads the settings of every collected property test of the suite."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, dict[str, Any]] = {}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
-            test = property_test(getattr(item, "obj", None))
+            test = profiles.property_test(getattr(item, "obj", None))
             if test is not None:
-                s = test._hypothesis_internal_use_settings
-                found[item.nodeid] = {
-                    "phases": [phase.name for phase in s.phases],
-                    "derandomize": s.derandomize,
-                    "max_examples": s.max_examples,
-                    "database": s.database is not None,
-                    "report_multiple_bugs": s.report_multiple_bugs,
+                used = test._hypothesis_internal_use_settings
+                self.found[item.nodeid] = {
+                    "phases": [phase.name for phase in used.phases],
+                    "derandomize": used.derandomize,
+                    "max_examples": used.max_examples,
+                    "database": used.database is not None,
+                    "report_multiple_bugs": used.report_multiple_bugs,
                 }
-code = pytest.main(["--collect-only", "-p", "no:terminal", "--pyargs", "conformance.suites",
-    "-c", sys.argv[1], "--rootdir", sys.argv[2], "--conformance-profile", sys.argv[3]],
-    plugins=[Grab()])
-print(json.dumps(found))
-sys.exit(int(code))
-"""
 
 
 def _collected(profile: str) -> dict[str, dict[str, Any]]:
-    completed = subprocess.run(
-        [sys.executable, "-c", GRAB, str(SUITES_DIR / "pytest.ini"), str(SUITES_DIR), profile],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    found: dict[str, dict[str, Any]] = json.loads(completed.stdout.splitlines()[-1])
-    return found
+    """The suite collected as ``conformance run`` collects it (in this process, plain asserts)
+    under ``--conformance-profile PROFILE``."""
+    grab = _Grab()
+    args = ["--collect-only", "-p", "no:terminal", "--assert=plain", "--pyargs"]
+    args += ["conformance.suites", "-c", str(SUITES_DIR / "pytest.ini"), "--rootdir"]
+    args += [str(SUITES_DIR), "--conformance-profile", profile]
+    assert pytest.main(args, plugins=[grab]) == 0
+    return grab.found
 
 
 @pytest.mark.parametrize("profile", ["fast", "deep"])
