@@ -41,7 +41,7 @@ from conformance.report.model import target_record
 from conformance.runconfig import FLAGS, RunConfig, options_of
 from conformance.selection import not_selected_record
 from conformance.target import Target
-from conformance.verdict import CaseResult, grade, summarise, weak_reason
+from conformance.verdict import SPEC_DRAWN_ONLY, CaseResult, grade, summarise, weak_reason
 
 if TYPE_CHECKING:
     from conformance.catalogue import Requirement
@@ -467,6 +467,11 @@ def state_of(config: pytest.Config) -> RunState | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the catalogue requirement a test checks")
+    config.addinivalue_line(
+        "markers",
+        "spec_drawn: schemathesis draws the requests; the test's own pass is no evidence, only "
+        "what the judges find on its exchanges counts",
+    )
     try:
         run = _run_config(config)
         if run is None:
@@ -650,6 +655,8 @@ def pytest_runtest_makereport(
             "untested": untested,
             "served": item.stash.get(_SERVED_KEY, {}),
         }
+        if item.get_closest_marker("spec_drawn") is not None:
+            properties["no_evidence"] = SPEC_DRAWN_ONLY
         state = state_of(item.config)
         if state is not None and state.judgements:
             own = getattr(call.excinfo.value, "exchange", None) if call.excinfo else None
@@ -701,6 +708,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         untested=properties.get("untested"),
         weak=weak_reason(report.user_properties),
         judged=properties.get("judged"),
+        no_evidence=properties.get("no_evidence"),
     )
     if report.when == "teardown":
         _test_finished(state, report.nodeid, properties)

@@ -12,7 +12,11 @@ is graded ``untested`` with the reason the run stopped. A requirement
   ran;
 - passes when at least one case passed (or an exchange was judged to hold it) and none failed
   or was cut short; the pass is ``weak`` when a passing case could only use a probe that cannot
-  separate two behaviours (it says why), ``strong`` otherwise;
+  separate two behaviours (it says why), ``strong`` otherwise. A spec-drawn case (marker
+  ``spec_drawn``: schemathesis drew its requests) is no evidence by its own pass, which comes
+  whenever every answer was documented, a 404 to every drawn ID included: only what the judges
+  found on its exchanges counts, and a requirement with nothing else is ``untested``
+  (``SPEC_DRAWN_ONLY``);
 - is ``skipped`` when every case skipped (the suite lacked a fixture or the permission to act).
 
 Expectations then turn known deviations into ``expected-failure`` and a known deviation that no
@@ -30,6 +34,10 @@ from conformance.expectations import Expectation
 MAX_EVIDENCE = 5
 WEAK_KEY = "actionconform-weak"
 UNFINISHED = "the case did not run to its end"
+SPEC_DRAWN_ONLY = (
+    "only spec-drawn requests reached it and no answer showed it holding (a documented 404 to a "
+    "drawn ID, say); a spec-drawn test's own pass is no evidence"
+)
 
 
 @dataclass
@@ -38,8 +46,10 @@ class CaseResult:
 
     ``outcome`` is ``running`` (started, not finished), ``passed``, ``failed``, ``skipped`` or
     ``untested`` (it could not be judged: e.g. no request could be sent). ``weak`` says why a
-    pass is only weak. ``judged`` holds what the case's exchanges showed about any requirement
-    (its own or others), by requirement ID: ``{"passed": n, "failed": [evidence, ...]}``.
+    pass is only weak; ``no_evidence`` why a pass proves nothing by itself (a spec-drawn case):
+    the case is then ``untested`` with that reason, and only ``judged`` counts. ``judged`` holds
+    what the case's exchanges showed about any requirement (its own or others), by requirement
+    ID: ``{"passed": n, "failed": [evidence, ...]}``.
     """
 
     nodeid: str
@@ -49,6 +59,7 @@ class CaseResult:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     weak: str | None = None
     judged: dict[str, dict[str, Any]] = field(default_factory=dict)
+    no_evidence: str | None = None
 
     def record(
         self,
@@ -60,6 +71,7 @@ class CaseResult:
         untested: str | None = None,
         weak: str | None = None,
         judged: dict[str, dict[str, Any]] | None = None,
+        no_evidence: str | None = None,
     ) -> None:
         """Fold one phase report (``setup``, ``call``, ``teardown``) into the case.
 
@@ -85,8 +97,11 @@ class CaseResult:
         elif outcome == "skipped" and when != "teardown":
             self.outcome, self.reason = "skipped", reason
         elif outcome == "passed" and when == "call" and self.outcome == "running":
-            self.outcome = "passed"
-            self.weak = weak
+            if no_evidence:
+                self.outcome, self.reason, self.no_evidence = "untested", no_evidence, no_evidence
+            else:
+                self.outcome = "passed"
+                self.weak = weak
 
 
 def mark_weak(node: Any, why: str) -> None:
@@ -159,7 +174,11 @@ def requirement_status(
             record["strength"] = "strong"
     elif unjudged:
         status = "untested"
-        reason = "; ".join(dict.fromkeys(case.reason for case in unjudged))
+        reasons = [case.reason for case in unjudged]
+        if all(case.no_evidence for case in unjudged):
+            # Only spec-drawn cases ran: what the suite lacked for its own skipped ones is why.
+            reasons += [case.reason for case in cases if case.outcome == "skipped" and case.reason]
+        reason = "; ".join(dict.fromkeys(reasons))
     elif cases:
         status = "skipped"
         reason = "; ".join(sorted({case.reason for case in cases if case.reason}))
@@ -209,24 +228,34 @@ def grade(
         )
         for requirement in requirements
     ]
-    _skip_with_operation(records)
+    _reason_from_operation(requirements, records)
     return records
 
 
-def _skip_with_operation(records: list[dict[str, Any]]) -> None:
+def _reason_from_operation(requirements: list[Requirement], records: list[dict[str, Any]]) -> None:
     """A requirement judged only through its operation's exchanges (the spec names it, no case of
-    its own), that no exchange reached, is skipped when a test of the same operation was skipped:
-    the suite lacked what that test needed to make the exchange (mutations not allowed, a
-    fixture), and the record says which."""
+    its own), that no exchange reached, takes the reason of a test of the same operation that
+    could not make the exchange: skipped when one was skipped (the suite lacked mutations or a
+    fixture), untested with the reason when one could not be judged (say the route answered 404
+    on a server that may predate it). A reason the catalogue gives is not borrowed."""
     skipped: dict[str, list[str]] = {}
+    unjudged: dict[str, list[str]] = {}
+    for requirement, record in zip(requirements, records, strict=True):
+        reason = record.get("reason")
+        if not reason or requirement.untested:
+            continue
+        if record["status"] == "skipped":
+            skipped.setdefault(record["operation"], []).append(reason)
+        elif record["status"] == "untested" and reason != NO_CASE:
+            unjudged.setdefault(record["operation"], []).append(reason)
     for record in records:
-        if record["status"] == "skipped" and record.get("reason"):
-            skipped.setdefault(record["operation"], []).append(record["reason"])
-    for record in records:
-        reasons = skipped.get(record["operation"])
-        if record["status"] == "untested" and record.get("reason") == NO_CASE and reasons:
+        if record["status"] != "untested" or record.get("reason") != NO_CASE:
+            continue
+        if skipped.get(record["operation"]):
             record["status"] = "skipped"
-            record["reason"] = "; ".join(dict.fromkeys(reasons))
+            record["reason"] = "; ".join(dict.fromkeys(skipped[record["operation"]]))
+        elif unjudged.get(record["operation"]):
+            record["reason"] = "; ".join(dict.fromkeys(unjudged[record["operation"]]))
 
 
 def summarise(

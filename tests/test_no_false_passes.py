@@ -171,3 +171,36 @@ def test_a_device_limit_behind_the_action_check_is_weak_read_only_and_caught_wit
     assert summary["weak_passes"] >= 1
     assert f"{summary['passed']} passed ({summary['weak_passes']} weak)" in reading.stdout
     assert "weak" in (tmp_path / "read-only" / "report" / "summary.md").read_text("utf-8")
+
+
+def test_spec_drawn_requests_alone_never_pass_a_requirement(
+    serve: Callable[..., str], tmp_path: Path
+) -> None:
+    """Every GET /bulk_responses/{id} answers 404 (fault bulk-response-lost). Read-only, the
+    suite's own test cannot create a bulk response; the spec-derived property test draws IDs that
+    answer a documented 404. That exchange shows nothing about EDGEIQ-BULK-RESPONSE-GET (its
+    operation's x-requirement): untested with the reason, never passed."""
+    from conformance.servers import app_class
+
+    app = app_class("edgeiq")("bulk-response-lost")
+    config = write_target(tmp_path / "target.toml", "edgeiq", serve(app), app.fixtures())
+    selection = ("--operation", "/bulk_responses")
+    reading = run_in_process(
+        "run", "--config", str(config), *selection, report_dir=tmp_path / "read", env=ENV
+    )
+    assert_no_traceback(reading)
+    record = reading.requirement("EDGEIQ-BULK-RESPONSE-GET")
+    assert record["status"] == "untested", record
+    assert "spec-drawn" in record["reason"], record
+    assert reading.report["summary"]["verdict"] == "not-assessed", reading.report["summary"]
+    # With mutations allowed, the suite's own test follows a returned ID and fails it.
+    acting = run_in_process(
+        "run",
+        "--config",
+        str(config),
+        "--allow-mutations",
+        *selection,
+        report_dir=tmp_path / "act",
+        env=ENV,
+    )
+    assert acting.requirement("EDGEIQ-BULK-RESPONSE-GET")["status"] == "failed"

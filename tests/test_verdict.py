@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from conformance.catalogue import Requirement
 from conformance.expectations import Expectation
-from conformance.verdict import CaseResult, grade, requirement_status, summarise
+from conformance.verdict import (
+    SPEC_DRAWN_ONLY,
+    CaseResult,
+    grade,
+    requirement_status,
+    summarise,
+)
 
 
 def _requirement(level: str = "MUST", untested: str | None = None) -> Requirement:
@@ -180,3 +188,53 @@ def test_a_teardown_that_could_not_be_sent_leaves_the_case_untested() -> None:
     case = _folded(("setup", "passed"), ("call", "passed"))
     case.record("teardown", "failed", reason="teardown failed: x", untested="not sent: stopped")
     assert (case.outcome, case.reason, case.evidence) == ("untested", "not sent: stopped", [])
+
+
+def _drawn(judged: dict[str, dict[str, object]] | None = None) -> CaseResult:
+    """A spec-drawn case (schemathesis drew its requests) whose call passed."""
+    case = CaseResult("drawn", ["BIGFIX-TEST-RULE"])
+    case.record("setup", "passed")
+    case.record("call", "passed", judged=judged, no_evidence=SPEC_DRAWN_ONLY)
+    case.record("teardown", "passed")
+    return case
+
+
+def test_a_spec_drawn_pass_alone_is_no_evidence() -> None:
+    """Every drawn request may have answered a documented 404: the requirement is untested,
+    not passed, and not weak (weak passes still pass)."""
+    (record,) = grade([_requirement()], [_drawn()], {})
+    assert (record["status"], record["reason"]) == ("untested", SPEC_DRAWN_ONLY)
+    assert "strength" not in record
+
+
+def test_what_the_judges_found_on_spec_drawn_exchanges_counts() -> None:
+    held = _drawn({"BIGFIX-TEST-RULE": {"passed": 1, "failed": []}})
+    (record,) = grade([_requirement()], [held], {})
+    assert (record["status"], record["strength"]) == ("passed", "strong")
+    finding = {"message": "status 418 is not documented", "request": "GET /x"}
+    broken = _drawn({"BIGFIX-TEST-RULE": {"passed": 0, "failed": [finding]}})
+    (record,) = grade([_requirement()], [broken], {})
+    assert (record["status"], record["evidence"]) == ("failed", [finding])
+    # Beside a skipped case of its own, the skip says what the suite lacked.
+    skipped = _case("skipped", "mutations not allowed")
+    (record,) = grade([_requirement()], [_drawn(), skipped], {})
+    assert (record["status"], record["reason"]) == (
+        "untested",
+        f"{SPEC_DRAWN_ONLY}; mutations not allowed",
+    )
+    # Beside a case of its own that passed, the requirement passes as before.
+    (record,) = grade([_requirement()], [_drawn(), _case("passed")], {})
+    assert record["status"] == "passed"
+
+
+def test_a_spec_named_requirement_no_exchange_reached_takes_its_operations_reason() -> None:
+    own = _requirement()
+    named = dataclasses.replace(own, id="BIGFIX-TEST-SCHEMA")
+    case = CaseResult("node", [own.id])
+    case.record("call", "failed", untested="GET /x answered 404: the route exists from 9.0")
+    records = grade([own, named], [case], {})
+    assert [record["status"] for record in records] == ["untested", "untested"]
+    assert records[1]["reason"] == "GET /x answered 404: the route exists from 9.0"
+    skipped = CaseResult("node", [own.id], "skipped", "mutations not allowed")
+    records = grade([own, named], [skipped], {})
+    assert (records[1]["status"], records[1]["reason"]) == ("skipped", "mutations not allowed")

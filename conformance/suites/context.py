@@ -19,6 +19,10 @@ class Context(Mapping[str, str]):
             self._values[name] = str(self._providers[name]())
         return self._values[name]
 
+    def __contains__(self, name: object) -> bool:
+        """Whether a provider names ``name``; asking runs no provider (one may skip)."""
+        return name in self._providers
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._providers)
 
