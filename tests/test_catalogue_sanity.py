@@ -23,6 +23,7 @@ VENDOR_PAGES = {
     "NOTES.md",
     # later vendor pages, by version (redis-enterprise-versions/SOURCES.tsv)
     "redis-enterprise-versions/doc_HEAD_objects_action.md",
+    "redis-enterprise-versions/doc_HEAD_requests_actions_index.md",
     "redis-enterprise-versions/doc_HEAD_requests_cluster_actions.md",
     "redis-enterprise-versions/relnotes_8.0.2-17_change_master_406_excerpt.md",
 }

@@ -556,9 +556,17 @@ HAND_MADE_INVALID: list[tuple[str, str, Any]] = [
         {**_V2_ACTION, "status": "done"},
     ),
     (
-        "redis v2 action without action_type",
+        # "each action contains ... name, action_uid, creation_time, status, and progress"
+        # (action_type is not in that list: an action without it is valid)
+        "redis v2 action without creation_time",
         REDIS + "v2-action.schema.json",
-        {k: v for k, v in _V2_ACTION.items() if k != "action_type"},
+        {k: v for k, v in _V2_ACTION.items() if k != "creation_time"},
+    ),
+    (
+        # "only included in the response if it contains at least one key-value pair"
+        "redis v2 action with an empty additional_info",
+        REDIS + "v2-action.schema.json",
+        {**_V2_ACTION, "additional_info": {}},
     ),
     (
         "redis v2 action progress as string",

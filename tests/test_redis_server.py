@@ -181,6 +181,16 @@ def test_each_version_lists_what_its_pages_document(version: str) -> None:
             assert _errors("redis-enterprise/v2-actions-list.schema.json", v2.json()) == []
             uid = v2.json()[0]["action_uid"]
             assert redis.get(f"/v2/actions/{uid}").json()["action_uid"] == uid
+        bdb = redis.get("/v1/actions/bdb/1")
+        if version == "7.4":  # 7.4.0: the route is from 7.4.2
+            assert bdb.status_code == 404
+        else:
+            assert bdb.status_code == 200
+            assert [machine["object_name"] for machine in bdb.json()] == ["bdb:1", "bdb:1"]
+            for machine in bdb.json():
+                assert _errors("redis-enterprise/state-machine.schema.json", machine) == []
+            unknown = redis.get("/v1/actions/bdb/99")
+            assert (unknown.status_code, unknown.json()["description"]) == (404, "bdb not found")
 
 
 def test_unknown_cluster_actions(redis: Client) -> None:

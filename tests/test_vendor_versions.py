@@ -25,6 +25,8 @@ from tests.helpers import CliResult, assert_no_traceback, run_against, run_cli
 
 API = "redis-enterprise"
 REDIS_VERSIONS = RedisEnterpriseApp.VERSIONS
+# Routes later versions added (NOTES.md): GET /v1/actions/bdb/{bdb_uid} from 7.4.2, v2 from 7.22.
+LATER_ROUTES = ("GET /v1/actions/bdb/{bdb_uid}", "GET /v2/actions", "GET /v2/actions/{uid}")
 
 
 def _failed(result: CliResult) -> set[str]:
@@ -156,6 +158,21 @@ def test_each_version_passes_under_its_own_rules_and_the_default(
     else:
         assert lifecycle["status"] == "skipped"
         assert "not applicable to vendor version" in lifecycle["reason"]
+    for requirement in catalogue.load_api(API):
+        if requirement.operation not in LATER_ROUTES:
+            continue
+        mine, unnamed = own.requirement(requirement.id), default.requirement(requirement.id)
+        if versions.applies(requirement.since, None, version):
+            assert (mine["status"], unnamed["status"]) == ("passed", "passed"), requirement.id
+        else:
+            # Named older: not applicable. Unnamed: the server's 404 on a route it predates
+            # fails nothing, and the record says why it could not be judged.
+            assert mine["status"] == "skipped", (requirement.id, mine)
+            assert "not applicable to vendor version" in mine["reason"]
+            assert unnamed["status"] == "untested", (requirement.id, unnamed)
+            assert (
+                f"answered 404: the route exists from {requirement.since}" in (unnamed["reason"])
+            ), (requirement.id, unnamed)
 
 
 def test_a_server_playing_8_0_judged_as_7_4_fails_on_aborted(
@@ -185,6 +202,29 @@ def test_a_server_playing_8_0_2_judged_as_8_0_fails_on_the_node_404(
     assert _failed(result) == {"REDIS-CLUSTER-ACTION-POST-NODE-UNKNOWN"}
     message = result.requirement("REDIS-CLUSTER-ACTION-POST-NODE-UNKNOWN")["evidence"][0]
     assert "expected status 400, got 404" in message["message"]
+
+
+def test_a_server_playing_7_8_judged_as_7_22_fails_on_the_missing_v2_list(
+    serve: Callable[..., str], tmp_path: Path
+) -> None:
+    """Named 7.22, the 404 of GET /v2/actions is the server's: it fails. What would follow the
+    list (a v2 action by its uid) has nothing to follow and is untested."""
+    url = serve(RedisEnterpriseApp(vendor_version="7.8"))
+    result = run_against(
+        url,
+        API,
+        tmp_path / "report",
+        "--vendor-version",
+        "7.22",
+        "--operation",
+        "/v2/actions",
+        in_process=True,
+    )
+    assert result.code == 1, result.stdout + result.stderr
+    assert _failed(result) == {"REDIS-V2-ACTIONS-GET-JSON"}
+    messages = [e["message"] for e in result.requirement("REDIS-V2-ACTIONS-GET-JSON")["evidence"]]
+    assert any("expected status 200, got 404" in message for message in messages), messages
+    assert result.requirement("REDIS-V2-ACTION-GET-UID")["status"] == "untested"
 
 
 def test_bundled_run_plays_the_version_it_judges(tmp_path: Path) -> None:

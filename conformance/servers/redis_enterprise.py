@@ -1,7 +1,9 @@
 """Reference server for the Redis Enterprise Software REST API actions requests.
 
 ``GET /v1/actions[/{uid}]`` serves a seeded snapshot shaped like the corpus (doc examples and a
-real capture), ``GET /v1/actions/bdb/{bdb_uid}`` its state machines per database.
+real capture), ``GET /v1/actions/bdb/{bdb_uid}`` its state machines per database (an array, as
+the redis/docs page's example), ``GET /v2/actions[/{uid}]`` every action and state machine as a
+v2 action object.
 ``/v1/cluster/actions[/{action}]`` is stateful: a started ``change_master`` is
 queued, runs for ``RUN_SECONDS`` and completes; a second start while it runs is a 409; a new
 start removes the previous result; DELETE cancels a running action or removes a finished one's
@@ -9,8 +11,10 @@ status. Faults are in ``FAULTS``: one documented behaviour each, named after the
 breaks; one breaks a SHOULD requirement, which fails a run only with ``--strict``.
 
 The server plays one vendor version of ``VERSIONS`` (the newest by default; ``conformance mock
-redis-enterprise --vendor-version 7.4``), showing what that version's pages document: from 7.8
-the v1 field table's item statuses (a listed ``active`` task), from 7.22 ``GET /v2/actions``,
+redis-enterprise --vendor-version 7.4``), showing what that version's pages document: from 7.4.2
+``GET /v1/actions/bdb/{bdb_uid}`` (so the server playing 7.4, that is 7.4.0, answers 404 there),
+from 7.8 the v1 field table's item statuses (a listed ``active`` task), from 7.22
+``GET /v2/actions[/{uid}]`` (404 before: the route does not exist),
 from 8.0 an ``aborted`` action, from 8.0.2 ``404 Node does not exist`` and ``406 Node not
 bootstrapped`` for a ``change_master`` to an unknown or bootstrapping node (earlier: 400 for an
 unknown node, and a bootstrapping node is accepted).
@@ -74,7 +78,12 @@ FAULTS: dict[str, Fault] = {
             "list-no-state-machines",
             "REDIS-ACTIONS-GET-SHAPE",
             "GET /v1/actions leaves out the state-machines array",
-            also_untested=("REDIS-ACTIONS-GET-STATE-MACHINES",),  # no state machine to judge
+            # no state machine to judge, none to name a database for the bdb route
+            also_untested=(
+                "REDIS-ACTIONS-GET-STATE-MACHINES",
+                "REDIS-BDB-ACTIONS-GET-JSON",
+                "REDIS-BDB-ACTIONS-GET-SCHEMA",
+            ),
         ),
         Fault(
             "list-missing-progress",
@@ -215,6 +224,50 @@ FAULTS: dict[str, Fault] = {
             "delete-unknown-200",
             "REDIS-CLUSTER-ACTION-DELETE-404",
             "DELETE of an unknown cluster action answers 200",
+        ),
+        # GET /v1/actions/bdb/{bdb_uid} (7.4.2+) and GET /v2/actions[/{uid}] (7.22+).
+        Fault(
+            "bdb-content-type",
+            "REDIS-BDB-ACTIONS-GET-JSON",
+            "GET /v1/actions/bdb/{bdb_uid} labels its body text/plain",
+            also_untested=("REDIS-BDB-ACTIONS-GET-SCHEMA",),  # not JSON-labelled: not judged
+        ),
+        Fault(
+            "bdb-object",
+            "REDIS-BDB-ACTIONS-GET-SCHEMA",
+            'GET /v1/actions/bdb/{bdb_uid} wraps its state machines in {"state-machines": [...]}',
+        ),
+        Fault(
+            "v2-list-content-type",
+            "REDIS-V2-ACTIONS-GET-JSON",
+            "GET /v2/actions labels its body text/plain",
+            also_untested=("REDIS-V2-ACTIONS-GET-SCHEMA",),  # not JSON-labelled: not judged
+        ),
+        Fault(
+            "v2-list-empty-additional-info",
+            "REDIS-V2-ACTIONS-GET-SCHEMA",
+            "GET /v2/actions sends an empty additional_info {} for the first action",
+        ),
+        Fault(
+            "v2-action-content-type",
+            "REDIS-V2-ACTION-GET-JSON",
+            "GET /v2/actions/{uid} labels its body text/html",
+            also_untested=("REDIS-V2-ACTION-GET-SCHEMA",),  # not JSON-labelled: not judged
+        ),
+        Fault(
+            "v2-action-creation-time-string",
+            "REDIS-V2-ACTION-GET-SCHEMA",
+            "GET /v2/actions/{uid} sends creation_time as a string of epoch seconds",
+        ),
+        Fault(
+            "v2-action-wrong-uid",
+            "REDIS-V2-ACTION-GET-UID",
+            "every known uid of GET /v2/actions/{uid} answers with the first listed v2 action",
+        ),
+        Fault(
+            "v2-unknown-uid-200",
+            "REDIS-V2-ACTION-GET-404",
+            "an unknown uid of GET /v2/actions/{uid} answers 200 with a queued placeholder",
         ),
         # Caught only by judging the exchange against the spec (no hand-written check looks).
         Fault(
@@ -366,6 +419,7 @@ VERSIONED_ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
 )
+BDB_SINCE = "7.4.2"  # GET /v1/actions/bdb/{bdb_uid} (NOTES.md)
 V2_SINCE = "7.22"
 NODE_ERRORS_SINCE = "8.0.2"
 
@@ -530,11 +584,19 @@ class RedisEnterpriseApp(ReferenceApp):
 
     @route("GET", r"/v1/actions/bdb/(?P<bdb_uid>[^/]+)")
     def get_database_actions(self, request: Request, bdb_uid: str) -> Reply:
-        """The state machines of one database (7.4.2+); 404 "bdb not found" for another."""
+        """The state machines of one database (7.4.2+; earlier the route does not exist); 404
+        "bdb not found" for another database. The list's faults stay in the list."""
+        if not self.plays(BDB_SINCE):
+            return self.not_found(request)
         if bdb_uid not in SEEDED_BDBS:
-            return self.error(404, "bdb_not_found", f"bdb {bdb_uid} not found")
-        machines = self.listed_state_machines()
-        return self.reply_json([m for m in machines if m.get("object_name") == f"bdb:{bdb_uid}"])
+            return self.error(404, "bdb_not_found", "bdb not found")
+        mine = [m for m in self.state_machines if m["object_name"] == f"bdb:{bdb_uid}"]
+        machines = copy.deepcopy(mine)
+        document: object = machines
+        if self.faulty("bdb-object"):
+            document = {"state-machines": machines}
+        content_type = "text/plain" if self.faulty("bdb-content-type") else JSON
+        return self.reply_json(document, content_type)
 
     # -- /v2/actions (7.22+) ---------------------------------------------------------------
 
@@ -555,9 +617,16 @@ class RedisEnterpriseApp(ReferenceApp):
                 "progress": float(entry.get("progress", 100.0)),
                 "status": status.get(entry["status"], entry["status"]),
             }
+            info: dict[str, str] = {}
             if "object_name" in entry:
                 kind_name, _, uid = entry["object_name"].partition(":")
-                document["additional_info"] = {"object_type": kind_name, "object_uid": uid}
+                info = {"object_type": kind_name, "object_uid": uid}
+            elif "node_uid" in entry:
+                info = {"object_type": "node", "object_uid": entry["node_uid"]}
+            if "error_message" in entry:
+                info["error"] = entry["error_message"]
+            if info:
+                document["additional_info"] = info
             documents.append(document)
         return documents
 
@@ -565,16 +634,35 @@ class RedisEnterpriseApp(ReferenceApp):
     def get_v2_actions(self, request: Request) -> Reply:
         if not self.plays(V2_SINCE):
             return self.not_found(request)
-        return self.reply_json(self.v2_actions())
+        documents = self.v2_actions()
+        if self.faulty("v2-list-empty-additional-info"):
+            documents[0]["additional_info"] = {}  # as if it had nothing to add
+        content_type = "text/plain" if self.faulty("v2-list-content-type") else JSON
+        return self.reply_json(documents, content_type)
 
     @route("GET", r"/v2/actions/(?P<uid>[^/]+)")
     def get_v2_action(self, request: Request, uid: str) -> Reply:
         if not self.plays(V2_SINCE):
             return self.not_found(request)
-        for document in self.v2_actions():
-            if document["action_uid"] == uid:
-                return self.reply_json(document)
-        return self.error(404, "action_not_found", f"Action {uid} does not exist")
+        documents = {document["action_uid"]: document for document in self.v2_actions()}
+        document = documents.get(uid)
+        if document is None:
+            if not self.faulty("v2-unknown-uid-200"):
+                return self.error(404, "action_not_found", f"Action {uid} does not exist")
+            document = {
+                "action_type": "other",
+                "action_uid": uid,
+                "creation_time": 0,
+                "name": "unknown",
+                "progress": 0.0,
+                "status": "queued",
+            }
+        elif self.faulty("v2-action-wrong-uid"):
+            document = next(iter(documents.values()))
+        if self.faulty("v2-action-creation-time-string"):
+            document = {**document, "creation_time": str(document["creation_time"])}
+        content_type = "text/html" if self.faulty("v2-action-content-type") else JSON
+        return self.reply_json(document, content_type)
 
     # -- /v1/cluster/actions ---------------------------------------------------------------
 

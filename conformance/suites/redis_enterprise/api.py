@@ -10,6 +10,11 @@ API = ApiProfile(
     spec="redis-enterprise-actions.yaml",
     auth="basic",
     probe="/v1/cluster/actions",
-    fixture_keys={"cluster_action": STRING, "cluster_action_body": TABLE, "action_uid": STRING},
+    fixture_keys={
+        "cluster_action": STRING,
+        "cluster_action_body": TABLE,
+        "action_uid": STRING,
+        "bdb_uid": STRING,
+    },
     server="conformance.servers.redis_enterprise:RedisEnterpriseApp",
 )

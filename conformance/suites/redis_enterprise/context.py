@@ -1,9 +1,10 @@
 """Values Redis Enterprise case paths may name, and the reads the tests share.
 
-Placeholders: ``{action_uid}``, ``{missing_action_uid}``, ``{cluster_action}``,
-``{missing_cluster_action}``. Target-file fixtures: ``action_uid``, ``cluster_action`` (default
-``change_master``) and ``cluster_action_body`` (default ``{"node_uid": "2"}``, a TOML table or
-a JSON string).
+Placeholders: ``{action_uid}``, ``{missing_action_uid}``, ``{bdb_uid}``, ``{cluster_action}``,
+``{missing_cluster_action}``. Target-file fixtures: ``action_uid``, ``bdb_uid`` (default: the
+database of the first listed state machine, ``object_name`` ``bdb:<uid>``), ``cluster_action``
+(default ``change_master``) and ``cluster_action_body`` (default ``{"node_uid": "2"}``, a TOML
+table or a JSON string).
 """
 
 from __future__ import annotations
@@ -109,6 +110,15 @@ def make_context(client: ApiClient, fixtures: dict[str, Any]) -> Context:
                 return str(entry["action_uid"])
         pytest.skip("the server lists no action; set [fixtures] action_uid")
 
+    def bdb_uid() -> str:
+        if "bdb_uid" in fixtures:
+            return str(fixtures["bdb_uid"])
+        for machine in action_list(client).state_machines or []:
+            name = machine.get("object_name") if isinstance(machine, dict) else None
+            if isinstance(name, str) and name.startswith("bdb:") and name[4:]:
+                return name[4:]
+        pytest.skip("the server lists no state machine of a database; set [fixtures] bdb_uid")
+
     def missing_action_uid() -> str:
         if MISSING_ACTION_UID in action_list(client).uids():
             untested(f"action {MISSING_ACTION_UID} exists; nothing is missing")
@@ -118,6 +128,7 @@ def make_context(client: ApiClient, fixtures: dict[str, Any]) -> Context:
         {
             "action_uid": action_uid,
             "missing_action_uid": missing_action_uid,
+            "bdb_uid": bdb_uid,
             "cluster_action": lambda: cluster_action_name(fixtures),
             "missing_cluster_action": lambda: MISSING_CLUSTER_ACTION,
         }
