@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from conformance.servers import ReferenceApp, ReferenceServer, app_class
 from tests.helpers import CliResult, run_against
+
+# Files whose tests each take many seconds (whole runs as subprocesses, hostile servers, the
+# schemathesis CLI, real-time waits): collected first, longest kinds first, so that under
+# `pytest -n 2 --dist worksteal` none of them is left for the end while the other worker idles.
+# Order within a file is kept (module fixtures stay together).
+LONG_FIRST = (
+    "test_safety_hostile.py",
+    "test_schemathesis_cli.py",
+    "test_report_outputs.py",
+    "test_target_file.py",
+    "test_safety_crash.py",
+    "test_safety_cleanup.py",
+    "test_no_false_passes.py",
+    "test_vendor_versions.py",
+    "test_variants.py",
+    "test_fault_injection.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(LONG_FIRST)))
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``pytest -n 2`` hands tests out with work stealing unless ``--dist`` is given: an idle
+    worker takes half of the other's queue (xdist's default never moves a test once sent, so
+    a worker could be left alone with long ones)."""
+    if any(arg.startswith("--dist") for arg in config.invocation_params.args):
+        return None
+    from xdist.scheduler import WorkStealingScheduling
+
+    return WorkStealingScheduling(config, log)
 
 
 @pytest.fixture

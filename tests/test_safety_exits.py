@@ -101,8 +101,9 @@ def test_a_closed_pipe_ends_a_command_quietly(args: list[str], keep: int, tmp_pa
 
 
 def test_a_closed_pipe_keeps_the_run_verdict(tmp_path: Path) -> None:
-    args = ["run", "--api", "bigfix", "--report-dir", str(tmp_path / "report")]
-    code, error = _closed_after(args, 0, tmp_path)
+    """Also the default report directory: reports/<UTC timestamp>Z under the working directory."""
+    code, error = _closed_after(["run", "--api", "bigfix"], 0, tmp_path)
     assert code == 0, error  # conformant: the verdict, not a pipe error
     assert "internal error" not in error and "Traceback" not in error, error
-    assert (tmp_path / "report" / "report.json").is_file()
+    (report_dir,) = (tmp_path / "reports").iterdir()
+    assert report_dir.name.endswith("Z") and (report_dir / "report.json").is_file()
