@@ -15,9 +15,11 @@ from tests.helpers import CliResult, run_against
 # `pytest -n 2 --dist worksteal` none of them is left for the end while the other worker idles.
 # Order within a file is kept (module fixtures stay together).
 LONG_FIRST = (
-    "test_safety_hostile.py",
+    "test_reference_conformant.py",
     "test_schemathesis_cli.py",
+    "test_safety_hostile.py",
     "test_report_outputs.py",
+    "test_safety_tls.py",
     "test_target_file.py",
     "test_safety_crash.py",
     "test_safety_cleanup.py",
