@@ -29,30 +29,25 @@ VENDOR_PAGES = {
 }
 
 
+class _Grab:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            self.ids.extend(marker.args[0] for marker in item.iter_markers("requirement"))
+
+
 @pytest.fixture(scope="module")
 def collected_requirements() -> Counter[str]:
-    """Requirement IDs named by the suite's collected test items (plugin's view)."""
-    script = (
-        "import sys, pytest\n"
-        "ids = []\n"
-        "class Grab:\n"
-        "    def pytest_collection_finish(self, session):\n"
-        "        for item in session.items:\n"
-        "            ids.extend(m.args[0] for m in item.iter_markers('requirement'))\n"
-        "code = pytest.main(['--collect-only', '-p', 'no:terminal', '--pyargs',\n"
-        "    'conformance.suites', '-c', sys.argv[1], '--rootdir', sys.argv[2]],\n"
-        "    plugins=[Grab()])\n"
-        "print('\\n'.join(ids))\n"
-        "sys.exit(int(code))\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", script, str(SUITES_DIR / "pytest.ini"), str(SUITES_DIR)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return Counter(line for line in completed.stdout.splitlines() if line.strip())
+    """Requirement IDs named by the suite's collected test items (plugin's view), collected in
+    this process as ``conformance run`` collects (plain asserts)."""
+    grab = _Grab()
+    args = ["--collect-only", "-p", "no:terminal", "--assert=plain", "--pyargs"]
+    args += ["conformance.suites", "-c", str(SUITES_DIR / "pytest.ini")]
+    args += ["--rootdir", str(SUITES_DIR)]
+    assert pytest.main(args, plugins=[grab]) == 0
+    return Counter(grab.ids)
 
 
 def test_catalogue_loads_without_duplicates() -> None:
