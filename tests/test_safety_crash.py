@@ -109,7 +109,9 @@ def test_sigkill_mid_run_then_cleanup_removes_everything(workers: int, tmp_path:
         assert "not finished" in str(report["stop_reason"])
 
         files = ledger_files(report_dir)
-        assert len(files) == workers, files  # one ledger per worker process, nothing lost
+        # One ledger per worker that asked to create something (a worker held in a read
+        # before its first creation has none); nothing lost: see the next assertion.
+        assert 1 <= len(files) <= workers, files
         entries = [entry for file in files for entry in Ledger(file).entries()]
         open_paths = {entry.path for entry in entries if entry.state == "created"}
         # Every object the suite created and did not remove is named by a ledger entry.
