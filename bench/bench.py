@@ -8,6 +8,7 @@ medians on this machine; they are measurements, never assertions.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -38,11 +39,16 @@ def _time_run(*args: str, repeat: int) -> tuple[float, int]:
     return statistics.median(samples), code
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.1f}" for value in averages) + " (1 / 5 / 15 min)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-ratios", action="store_true", help="only the run times")
     options = parser.parse_args()
+    started, load_before = time.time(), os.getloadavg()
     ratios = [] if options.skip_ratios else ["## Ratios (issue 12)", "", *ratio_rows(), ""]
     rows = [
         "| measurement | median wall time | exit |",
@@ -58,8 +64,11 @@ def main() -> int:
         seconds, code = _time_run(*args, repeat=options.repeat)
         rows.append(f"| `conformance run` {label} | {seconds:.2f} s | {code} |")
     header = (
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
-        f"Python {platform.python_version()}, {options.repeat} repeats (median).\n\n"
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} on "
+        f"{platform.machine()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, "
+        f"run times {options.repeat} repeats (median). The machine was shared with other "
+        f"work: load average {_load(load_before)} when the bench started, {_load(os.getloadavg())} "
+        "when it ended, so wall times are inflated; CPU seconds are given beside them.\n\n"
     )
     table = header + "\n".join([*ratios, "## Run times", "", *rows]) + "\n"
     (HERE / "results.md").write_text(table, encoding="utf-8")

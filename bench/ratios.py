@@ -33,17 +33,20 @@ TOKEN_VAR = "CONFORMANCE_MOCK_TOKEN"
 
 @dataclass(frozen=True)
 class Measured:
-    seconds: float
-    peak_mib: float
-    requests: int
+    seconds: float  # wall time of the command
+    peak_mib: float  # the command's peak RSS
+    requests: int  # requests the server answered meanwhile
     exit_code: int
+    cpu: float  # the command's user + system CPU seconds
+    server_cpu: float  # CPU seconds of this process meanwhile (the server's threads)
 
 
 def _run(command: list[str], server: ReferenceServer, recorder: Recorder) -> Measured:
-    """Run ``command`` against ``server``: wall time, the child's peak RSS, requests served."""
+    """Run ``command`` against ``server``: wall time, the child's peak RSS and CPU, the
+    requests the server answered and the CPU it spent (this process, where it runs)."""
     before = len(recorder.calls)
     environment = {**os.environ, PASSWORD_VAR: BUNDLED_PASSWORD, TOKEN_VAR: BUNDLED_TOKEN}
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     process = subprocess.Popen(
         command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -51,7 +54,14 @@ def _run(command: list[str], server: ReferenceServer, recorder: Recorder) -> Mea
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     served = len(recorder.calls) - before
-    return Measured(elapsed, usage.ru_maxrss / 1024, served, process.returncode)
+    return Measured(
+        elapsed,
+        usage.ru_maxrss / 1024,
+        served,
+        process.returncode,
+        usage.ru_utime + usage.ru_stime,
+        time.process_time() - started_cpu,
+    )
 
 
 def _serve(api: str, **seed: int) -> tuple[ReferenceServer, Recorder]:
@@ -85,7 +95,8 @@ def computers_ratio(work: Path, large: int = 100_000, small: int = 3) -> list[st
     ratio = measured[large].seconds / measured[small].seconds
     return [
         f"| `conformance run --api {api}`, status of {count} computers | "
-        f"{m.seconds:.1f} s | {m.peak_mib:.0f} MiB | exit {m.exit_code} |"
+        f"{m.seconds:.1f} s ({m.cpu:.1f} s CPU; server {m.server_cpu:.1f} s CPU) | "
+        f"{m.peak_mib:.0f} MiB | exit {m.exit_code} |"
         for count, m in measured.items()
     ] + [
         f"| **ratio {large} / {small} computers** (goal at most 3x, peak under 512 MiB) | "
@@ -151,8 +162,9 @@ def throughput_ratio(work: Path) -> list[str]:
         ours, theirs = suite.requests / suite.seconds, st.requests / st.seconds
         rows.append(
             f"| {api}: `conformance run` {suite.requests} requests in {suite.seconds:.1f} s "
-            f"({ours:.0f}/s); `st run` {st.requests} in {st.seconds:.1f} s ({theirs:.0f}/s) "
-            f"| **{ours / theirs:.2f}x** | | exit {suite.exit_code}/{st.exit_code} |"
+            f"({ours:.1f}/s); `st run` {st.requests} in {st.seconds:.1f} s ({theirs:.1f}/s) "
+            f"| **{ours / theirs:.2f}x** | {suite.peak_mib:.0f} / {st.peak_mib:.0f} MiB "
+            f"| exit {suite.exit_code} / {st.exit_code} |"
         )
     return rows
 
@@ -162,6 +174,6 @@ def ratio_rows() -> list[str]:
         rows = ["| ratio | value | peak memory | |", "|---|---|---|---|"]
         rows += validation_ratio()
         rows += computers_ratio(Path(work))
-        rows.append("| requests per second, `conformance run` / `st run` (goal at least 1x) |||")
+        rows.append("| requests per second, `conformance run` / `st run` (goal at least 1x) ||||")
         rows += throughput_ratio(Path(work))
         return rows
