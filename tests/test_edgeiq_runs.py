@@ -40,8 +40,8 @@ MUTATING = (
     "EDGEIQ-FLEET-ACTIONS-POST-BULK-RESPONSE-ID",
 )
 # EDGEIQ-BULK-RESPONSE-GET is also the operation-level x-requirement of GET /bulk_responses/{id}:
-# the spec-derived property test reads unknown IDs read-only, so it no longer needs mutations.
-# (Known weakness, in the closing note of issue 13: a pass on 404s alone should be weak.)
+# read-only, only the spec-derived property test reaches it, with drawn IDs that answer 404. A
+# spec-drawn test's own pass is no evidence (conformance/verdict.py): untested, never passed.
 
 
 def _toml_table(name: str, values: dict[str, str]) -> str:
@@ -82,6 +82,10 @@ def test_read_only_run_executes_nothing(serve: Callable[..., str], tmp_path: Pat
         assert statuses[requirement_id] == "skipped", requirement_id
         assert "mutations not allowed" in result.requirement(requirement_id)["reason"]
     assert statuses["EDGEIQ-FLEET-ACTIONS-POST-TYPES"] == "passed"
+    bulk = result.requirement("EDGEIQ-BULK-RESPONSE-GET")
+    assert bulk["status"] == "untested", bulk
+    assert "only spec-drawn requests reached it" in bulk["reason"]
+    assert "mutations not allowed" in bulk["reason"]  # why its own test did not run
     fleet = app.fleets[SEEDED_FLEET_ID]
     assert app.bulk_responses == {}
     assert (fleet.tags, fleet.metadata, fleet.heartbeat_period) == (set(), {}, None)
