@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from conformance import checks
 from conformance.http import ApiClient, Response
 from conformance.outcomes import untested
 from conformance.suites.context import Context
@@ -36,6 +37,20 @@ def get_json(client: ApiClient, path: str) -> tuple[Response, Any]:
         return response, response.json()
     except ValueError:
         untested(f"GET {path} did not answer JSON; nothing to assess")
+
+
+def expect_each_uid_fetches_its_action(
+    client: ApiClient, path: str, uids: list[str], label: str = "action"
+) -> None:
+    """``GET {path}/{uid}`` answers 200 with that ``action_uid``, for each of ``uids``."""
+    for uid in uids:
+        response = client.request("GET", f"{path}/{uid}")
+        checks.expect_status(response, 200)
+        try:
+            got = response.json().get("action_uid")
+        except (ValueError, AttributeError):
+            raise checks.fail(f"GET {path}/{uid} is not a JSON object", response) from None
+        checks.expect(got == uid, f"asked for {label} {uid}, got action_uid {got!r}", response)
 
 
 @dataclass

@@ -14,7 +14,12 @@ from conformance.http import ApiClient, Response
 from conformance.outcomes import untested
 from conformance.profiles import search
 from conformance.suites.redis_enterprise import schemas
-from conformance.suites.redis_enterprise.context import ActionList, action_list, get_json
+from conformance.suites.redis_enterprise.context import (
+    ActionList,
+    action_list,
+    expect_each_uid_fetches_its_action,
+    get_json,
+)
 from conformance.suites.redis_enterprise.strategies import from_listed_uids
 
 requirement = pytest.mark.requirement
@@ -147,14 +152,7 @@ def test_each_listed_uid_fetches_that_action(redis: ApiClient) -> None:
     uids = [e["action_uid"] for e in _actions(listing) if isinstance(e, dict) and "action_uid" in e]
     if not uids:
         untested("no listed action has an action_uid")
-    for uid in uids:
-        response = redis.request("GET", f"/v1/actions/{uid}")
-        checks.expect_status(response, 200)
-        try:
-            got = response.json().get("action_uid")
-        except (ValueError, AttributeError):
-            raise checks.fail(f"GET /v1/actions/{uid} is not a JSON object", response) from None
-        checks.expect(got == uid, f"asked for action {uid}, got action_uid {got!r}", response)
+    expect_each_uid_fetches_its_action(redis, "/v1/actions", uids, "action")
 
 
 @requirement("REDIS-ACTION-GET-404")

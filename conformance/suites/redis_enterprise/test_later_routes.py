@@ -20,6 +20,7 @@ from conformance import checks
 from conformance.http import ApiClient, Response
 from conformance.outcomes import untested
 from conformance.profiles import search
+from conformance.suites.redis_enterprise.context import expect_each_uid_fetches_its_action
 from conformance.suites.redis_enterprise.strategies import from_listed_uids
 
 requirement = pytest.mark.requirement
@@ -100,14 +101,7 @@ def test_each_v2_uid_fetches_that_action(redis: ApiClient, vendor_version: str |
     uids = v2_uids(redis, vendor_version)
     if not uids:
         untested("the v2 list holds no action")
-    for uid in uids:
-        response = redis.request("GET", f"/v2/actions/{uid}")
-        checks.expect_status(response, 200)
-        try:
-            got = response.json().get("action_uid")
-        except (ValueError, AttributeError):
-            raise checks.fail(f"GET /v2/actions/{uid} is not a JSON object", response) from None
-        checks.expect(got == uid, f"asked for v2 action {uid}, got action_uid {got!r}", response)
+    expect_each_uid_fetches_its_action(redis, "/v2/actions", uids, "v2 action")
 
 
 @requirement("REDIS-V2-ACTION-GET-404")
