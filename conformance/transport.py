@@ -10,7 +10,9 @@ a TLS handshake that never ends, a body "until close" that never closes.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.cookiejar
+import itertools
 import re
 import socket
 import threading
@@ -99,15 +101,57 @@ def parse_retry_after(value: str | None) -> float | None:
 _current = threading.local()
 
 
+class _Watchdog:
+    """One daemon thread for every guard of the process: it sleeps until the earliest armed
+    deadline and fires the guards whose deadline has passed (a thread per request cost more
+    than many a request to a fast server)."""
+
+    def __init__(self) -> None:
+        self._armed: list[tuple[float, int, Guard]] = []  # a heap by deadline
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, guard: Guard, deadline: float) -> None:
+        with self._wake:
+            heapq.heappush(self._armed, (deadline, next(self._order), guard))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="actionconform-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif self._armed[0][2] is guard:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                due: list[Guard] = []
+                while self._armed and (self._armed[0][2].done or self._armed[0][0] <= now):
+                    _, _, guard = heapq.heappop(self._armed)
+                    if not guard.done:
+                        due.append(guard)
+                for guard in due:
+                    guard.fire()
+                if self._armed:
+                    self._wake.wait(self._armed[0][0] - now)
+                else:
+                    self._wake.wait()
+
+
+_WATCHDOG = _Watchdog()
+
+
 class Guard:
     """Shuts down every socket of one request when its deadline passes."""
 
     def __init__(self, seconds: float) -> None:
+        self.seconds = max(seconds, 0.0)
         self.fired = False
+        self.done = False  # the request ended; the watchdog drops the guard
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
@@ -115,19 +159,22 @@ class Guard:
             if self.fired:
                 _shutdown(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.fired = True
             for sock in self._sockets:
                 _shutdown(sock)
 
     def __enter__(self) -> Guard:
         _current.guard = self
-        self._timer.start()
+        _WATCHDOG.arm(self, time.monotonic() + self.seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
         _current.guard = None
 
 

@@ -104,7 +104,8 @@ def test_device_limit_is_the_boundary(
     """limit + 1 devices answer TOO_MANY_DEVICES; the limit itself is not refused for its count.
 
     With mutations allowed, exactly the limit is sent as a real run of the target's remote action
-    on synthetic devices (a strong check: nothing else can refuse it). Read-only, a request
+    on synthetic devices, on the target's first Engine when it names any (a strong check: nothing
+    else can refuse it). Read-only, a request
     within the limit names an unknown remote action, so it is still refused (for that), and the
     count is judged by the code, anything but TOO_MANY_DEVICES: a weak check, said in the report.
     """
@@ -126,6 +127,8 @@ def test_device_limit_is_the_boundary(
                 "deviceUids": devices,
                 "timeoutSeconds": RUN_TIMEOUT_SECONDS,
             }
+            if nexthink_fixtures.has("engine_database_uids"):  # one Engine runs it, not all
+                document["engineDatabaseUids"] = nexthink_fixtures.uids("engine_database_uids")[:1]
             response = RunCall.of(document).send(nexthink, mutating=True)
         else:
             unknown = {"remoteActionUid": UNKNOWN_REMOTE_ACTION_UID, "deviceUids": devices}
