@@ -12,7 +12,7 @@ from tests.helpers import CliResult, run_against
 
 # Files whose tests each take many seconds (whole runs as subprocesses, hostile servers, the
 # schemathesis CLI, real-time waits): collected first, longest kinds first, so that under
-# `pytest -n 2 --dist worksteal` none of them is left for the end while the other worker idles.
+# `pytest -n 4 --dist worksteal` none of them is left for the end while the other worker idles.
 # Order within a file is kept (module fixtures stay together).
 LONG_FIRST = (
     "test_reference_conformant.py",
@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """``pytest -n 2`` hands tests out with work stealing unless ``--dist`` is given: an idle
+    """``pytest -n 4`` hands tests out with work stealing unless ``--dist`` is given: an idle
     worker takes half of the other's queue (xdist's default never moves a test once sent, so
     a worker could be left alone with long ones)."""
     if any(arg.startswith("--dist") for arg in config.invocation_params.args):
