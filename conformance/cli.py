@@ -163,8 +163,7 @@ def _pytest_args(run: RunConfig) -> list[str]:
     from conformance.paths import SUITES_DIR
 
     args = [
-        "--pyargs",
-        *_suite_modules(run),
+        *_suite_paths(run),
         "-c",
         str(SUITES_DIR / "pytest.ini"),
         "--rootdir",
@@ -186,16 +185,21 @@ def _pytest_args(run: RunConfig) -> list[str]:
     return args
 
 
-def _suite_modules(run: RunConfig) -> list[str]:
+def _suite_paths(run: RunConfig) -> list[str]:
     """What pytest collects: the folders of the APIs the run assesses and the shared modules
-    (``conformance/suites/test_*.py``), not every API's tests only to deselect them."""
+    (``conformance/suites/test_*.py``), not every API's tests only to deselect them.
+
+    Paths, not ``--pyargs`` module names: pytest anchors its first conftest search on the
+    arguments, and a module name is no path, so it would fall back to the directory the run was
+    started from and load ``./conftest.py`` and ``./test*/conftest.py`` there (a project's own
+    test hooks and fixtures, inside the conformance run)."""
     from conformance import registry
     from conformance.paths import SUITES_DIR
 
     if set(run.target.apis) == set(registry.names()):
-        return ["conformance.suites"]
-    shared = [f"conformance.suites.{path.stem}" for path in sorted(SUITES_DIR.glob("test_*.py"))]
-    return [registry.profile(api).package for api in run.target.apis] + shared
+        return [str(SUITES_DIR)]
+    shared = [str(path) for path in sorted(SUITES_DIR.glob("test_*.py"))]
+    return [str(registry.profile(api).suite_dir) for api in run.target.apis] + shared
 
 
 def _default_report_dir() -> Path:
