@@ -46,8 +46,11 @@ CLUSTER_ACTIONS = ("change_master",)  # the one cluster action NOTES.md document
 NODES = ("1", "2", "3", "4")
 BOOTSTRAPPING = ("4",)  # a node that exists but has not finished bootstrapping
 IN_PROGRESS = ("queued", "starting", "running", "cancelling")
+# A started action's life: long enough that the suite's start, a read and a second request
+# (a conflicting start, a cancel) land while it runs even on a loaded machine (a few ms each),
+# short enough that waiting for the end (three tests do) costs little.
 QUEUED_SECONDS = 0.05
-RUN_SECONDS = 0.6
+RUN_SECONDS = 0.3
 
 # A user whose role lacks start_cluster_action and cancel_cluster_action (every built-in role
 # holds view_status_of_cluster_action, so it may read).

@@ -27,6 +27,7 @@ from conformance.outcomes import untested
 API = "redis-enterprise"
 IN_PROGRESS = frozenset({"queued", "starting", "running", "cancelling"})
 SETTLE_SECONDS = 60.0
+FIRST_PAUSE, LONGEST_PAUSE, SHORTEST_PAUSE = 0.05, 1.0, 0.01  # between status reads
 # The action object's state diagram (8.0+ pages, redis-enterprise-versions/
 # doc_HEAD_objects_action.md): each status and the statuses it may move to.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -77,6 +78,28 @@ def in_progress(status: dict[str, Any] | None) -> bool:
     return status is not None and status.get("status") in IN_PROGRESS
 
 
+def _progress(status: dict[str, Any] | None) -> float | None:
+    """The status's ``progress`` (percent completed, 0-100), when it is a number in range."""
+    value = (status or {}).get("progress")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        return None
+    return float(value)
+
+
+def remaining_seconds(
+    earlier: tuple[float, float] | None, now: float, progress: float | None
+) -> float | None:
+    """How long the action may still run, had its progress kept the pace it had since
+    ``earlier`` (a time and the progress then): None when that says nothing (no progress,
+    none made, or none known before)."""
+    if earlier is None or progress is None:
+        return None
+    then, before = earlier
+    if progress <= before or now <= then:
+        return None
+    return (100.0 - progress) * (now - then) / (progress - before)
+
+
 class ClusterAction:
     """Reads, starts and removes one named cluster action on one server."""
 
@@ -86,6 +109,7 @@ class ClusterAction:
         self.name = name
         self.body = body
         self.path = f"/v1/cluster/actions/{name}"
+        self.started_at: float | None = None  # when the suite sent the start last accepted
 
     def read(self) -> tuple[Response, dict[str, Any] | None]:
         """The action's status document, or None when the server has no status (404)."""
@@ -104,22 +128,34 @@ class ClusterAction:
         self, seen: list[tuple[Response, dict[str, Any] | None]] | None = None
     ) -> dict[str, Any] | None:
         """Wait until the action is not queued, starting, running or cancelling; every read
-        is appended to ``seen`` when given."""
+        is appended to ``seen`` when given.
+
+        Reads back off from ``FIRST_PAUSE`` to ``LONGEST_PAUSE`` apart; a read comes sooner
+        when the documented ``progress`` (percent completed) says the action should be done by
+        then, at the pace it has kept since the suite started it (or since the first read that gave
+        a progress)."""
         deadline = time.monotonic() + SETTLE_SECONDS
-        pause = 0.05
+        pause = FIRST_PAUSE
+        earlier = (self.started_at, 0.0) if self.started_at is not None else None
         while True:
             response, status = self.read()
+            now = time.monotonic()
             if seen is not None:
                 seen.append((response, status))
             if not in_progress(status):
                 return status
-            if time.monotonic() > deadline:
+            if now > deadline:
                 untested(
                     f"{self.name} still {status and status.get('status')} after "
                     f"{SETTLE_SECONDS:g} s"
                 )
-            time.sleep(pause)
-            pause = min(pause * 2, 1.0)
+            progress = _progress(status)
+            remaining = remaining_seconds(earlier, now, progress)
+            if earlier is None and progress is not None:
+                earlier = (now, progress)
+            wait = pause if remaining is None else max(SHORTEST_PAUSE, min(pause, remaining))
+            time.sleep(wait)
+            pause = min(pause * 2, LONGEST_PAUSE)
 
     def post(
         self,
@@ -155,6 +191,7 @@ class ClusterAction:
         self.settle()
         entry = self.ledger.intend(API, f"cluster action {self.name} started by the suite")
         self.ledger.created(entry, "DELETE", self.path)
+        sent_at = time.monotonic()
         response = self.post(
             self.body if body is None else body,
             content_type,
@@ -162,6 +199,7 @@ class ClusterAction:
             authorization=authorization,
         )
         started = Started(entry, response)
+        self.started_at = sent_at if started.ok else None
         if not started.ok:
             self.close(started)
         return started

@@ -1,0 +1,99 @@
+"""How the Redis suite waits for a started cluster action to settle (suites/redis_enterprise/
+cluster.py): reads back off, and come when the documented progress says the action is done.
+On a fake clock: nothing here waits or depends on the machine's speed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.suites.redis_enterprise import cluster
+from conformance.suites.redis_enterprise.cluster import ClusterAction, remaining_seconds
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class Answer:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.status = 200
+        self.document = document
+
+    def json(self) -> dict[str, Any]:
+        return self.document
+
+
+class Server:
+    """An action started at 0 that runs ``length`` seconds of the clock."""
+
+    def __init__(self, clock: Clock, length: float, *, progress: bool = True) -> None:
+        self.clock, self.length, self.progress, self.reads = clock, length, progress, 0
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Answer:
+        self.reads += 1
+        if self.clock.now >= self.length:
+            return Answer({"name": "change_master", "status": "completed", "progress": 100.0})
+        document = {"name": "change_master", "status": "running"}
+        if self.progress:
+            document["progress"] = round(100.0 * self.clock.now / self.length, 1)
+        return Answer(document)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(cluster, "time", fake)
+    return fake
+
+
+def _action(server: Server) -> ClusterAction:
+    return ClusterAction(server, None, "change_master", b"{}")  # type: ignore[arg-type]
+
+
+def test_remaining_time_follows_the_pace_of_progress() -> None:
+    assert remaining_seconds((0.0, 0.0), 1.0, 25.0) == pytest.approx(3.0)
+    assert remaining_seconds((1.0, 20.0), 2.0, 60.0) == pytest.approx(1.0)
+    assert remaining_seconds(None, 1.0, 25.0) is None  # nothing known before
+    assert remaining_seconds((0.0, 0.0), 1.0, None) is None  # no progress given
+    assert remaining_seconds((0.0, 30.0), 1.0, 30.0) is None  # none made
+
+
+def test_settle_reads_when_the_progress_says_the_action_is_done(clock: Clock) -> None:
+    server = Server(clock, length=1.0)
+    action = _action(server)
+    action.started_at = 0.0
+    final = action.settle()
+    assert final is not None and final["status"] == "completed"
+    # As many reads as backing off alone (0.05, 0.1, 0.2, 0.4, 0.8 s apart), but the last one
+    # at 1.0 s, not 1.55 s: the read at 0.75 s (75 %) says 0.25 s are left.
+    assert clock.slept == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.25])
+    assert clock.now == pytest.approx(1.0)
+    assert server.reads == 6
+
+
+def test_without_progress_settle_backs_off(clock: Clock) -> None:
+    server = Server(clock, length=1.0, progress=False)
+    final = _action(server).settle()
+    assert final is not None and final["status"] == "completed"
+    assert clock.slept == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8])
+
+
+def test_a_progress_that_runs_late_never_shortens_the_back_off(clock: Clock) -> None:
+    """A start long before (another instance running now) makes the pace look slow: the reads
+    keep the back-off schedule."""
+    server = Server(clock, length=1.0)
+    action = _action(server)
+    action.started_at = -100.0
+    action.settle()
+    assert clock.slept == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8])
