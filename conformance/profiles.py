@@ -13,10 +13,13 @@ inspects every collected property test of the suite.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import hypothesis.core
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.internal.reflection import get_signature
 
 EXAMPLES = {"fast": 10, "ci": 40, "deep": 300}
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate)  # no shrink, no explain
@@ -48,6 +51,7 @@ def load_profile(name: str) -> str:
     """Make profile ``name`` Hypothesis' default (``actionconform-<name>``); returns the name of
     the profile it replaces, for ``settings.load_profile`` when the run ends (a run in the
     process of another program, e.g. a test, leaves Hypothesis as it found it)."""
+    remember_digests()
     previous = settings.get_current_profile_name()
     for profile in EXAMPLES:
         settings.register_profile(f"actionconform-{profile}", profile_settings(profile))
@@ -114,3 +118,37 @@ def apply(functions: Iterable[Any], profile: str) -> int:
             setattr(test, _GIVEN_SETTINGS, settings_for(test, profile))
             count += 1
     return count
+
+
+def remember_digests() -> None:
+    """Compute each property test's digest once per process, not at every call.
+
+    A derandomised test's seed is a digest of its source (Hypothesis reads and tokenizes the
+    source file each time). The suite defines many property tests inside test functions, so
+    each call makes a new function object from the same code and paid for the digest again:
+    about a tenth of a BigFix run's CPU. The digest depends only on the code (its source), the
+    signature and Hypothesis' per-parameter salt, so those are the key and the value is the
+    one Hypothesis computes: the same seeds, the same examples. Installed once; a no-op when
+    this Hypothesis has no ``core.function_digest``.
+    """
+    original = getattr(hypothesis.core, "function_digest", None)
+    if original is None or getattr(original, "actionconform_remembers", False):
+        return
+    known: dict[tuple[Any, ...], bytes] = {}
+
+    def digest(function: Any) -> bytes:
+        try:
+            key = (
+                inspect.unwrap(function).__code__,
+                repr(get_signature(function)),
+                getattr(function, "_hypothesis_internal_add_digest", None),
+            )
+            hash(key)
+        except (AttributeError, TypeError, ValueError):
+            return bytes(original(function))
+        if key not in known:
+            known[key] = original(function)
+        return known[key]
+
+    digest.actionconform_remembers = True  # type: ignore[attr-defined]
+    hypothesis.core.function_digest = digest

@@ -153,3 +153,34 @@ def test_a_share_scales_and_caps_the_examples() -> None:
     assert profiles.settings_for(share, "deep").max_examples == 50
     with pytest.raises(ValueError):
         profiles.search(scale=0)
+
+
+def test_remembered_digests_are_hypothesis_own() -> None:
+    """The digest cache (``profiles.remember_digests``) returns what Hypothesis computes, for a
+    property test made anew from the same code, for another code, and per parameter salt."""
+    import hypothesis.core
+    from hypothesis.internal.reflection import function_digest
+
+    profiles.remember_digests()
+    remembered = hypothesis.core.function_digest
+    assert remembered is not function_digest  # installed
+
+    def make(salt: bytes | None = None) -> Any:
+        def inner(x: int) -> None:
+            assert x == x
+
+        if salt is not None:
+            inner._hypothesis_internal_add_digest = salt  # type: ignore[attr-defined]
+        return inner
+
+    def other(x: int) -> None:
+        assert x != -x or x == 0
+
+    first, again, salted = make(), make(), make(b"p1")
+    assert first is not again
+    for function in (first, again, salted, make(b"p2"), other):
+        assert remembered(function) == function_digest(function)
+    assert remembered(first) == remembered(again)
+    assert len({remembered(f) for f in (first, salted, make(b"p2"), other)}) == 4
+    profiles.remember_digests()  # a second install keeps the one cache
+    assert hypothesis.core.function_digest is remembered
