@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from lxml import etree
 
 from conformance import checks, xmlsafe
 from conformance.servers import ReferenceServer
+from conformance.servers.base import Request
 from conformance.servers.bigfix import BigFixApp, FieldsError, FieldSpec, parse_fields
 from tests.helpers import shared_dir
 
@@ -154,6 +156,50 @@ def test_documented_filter_combines_attribute_and_children(
     assert results is not None
     assert [c.get("ID") for c in results] == ["11111"]
     assert [child.tag for child in results[0]] == ["Status", "StartTime"]
+
+
+STATUS_FILTERS = [
+    "Status,Computer",
+    "Computer(Status,State,StartTime)",
+    "Computer<ID=11111>,Computer(Status,StartTime)",
+    "Computer<ID=13863358>(ExitCode,EndTime),Computer<Name=WIN10-LAB-01>",
+    "Computer<ID=11111&Name=WIN10-LAB-01>(State(IsError)),ActionID",
+    "computer(status),STATUS",
+    "Computer(NoSuchField),DateIssued",
+    "Computer<ID=999999999>",
+]
+FILTER_FAULTS = [
+    {},
+    {"fault": "fields-case-insensitive"},
+    {"fault": "fields-predicate-ignored"},
+    {"fault": "fields-children-ignored"},
+    {"fault": "fields-drops-all"},
+    {"variant": "fields-merge"},
+]
+
+
+def _status_results(app: BigFixApp, fields: str | None) -> etree._Element:
+    query = {} if fields is None else {"fields": [fields]}
+    header = {"Authorization": "Basic " + base64.b64encode(b"conformance:conformance").decode()}
+    reply = app.dispatch(Request("GET", "/api/action/45/status", query, header, b""))
+    assert reply.status == 200, reply.body
+    results = xmlsafe.parse(reply.encoded()).find("ActionResults")
+    assert results is not None
+    return results
+
+
+@pytest.mark.parametrize("options", FILTER_FAULTS, ids=lambda o: next(iter(o.values()), "none"))
+def test_status_filter_written_from_fragments_is_the_tree_filter(options: dict[str, str]) -> None:
+    """The status answers ?fields= by joining pre-written fragments; the document it writes is
+    the one the tree filter (``FieldsFilter.keep``, which the list still uses) makes of the
+    unfiltered status, with each fault and variant of the filter."""
+    app = BigFixApp(**options)  # type: ignore[arg-type]
+    unfiltered = _status_results(app, None)
+    for text in STATUS_FILTERS:
+        expected = app.fields_filter("ActionResults").keep(unfiltered, parse_fields(text))
+        written = _status_results(app, text)
+        canonical = [etree.tostring(e, method="c14n", exclusive=True) for e in (written, expected)]
+        assert canonical[0] == canonical[1], text
 
 
 # -- POST /api/actions --------------------------------------------------------------------

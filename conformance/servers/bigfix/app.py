@@ -27,7 +27,14 @@ from conformance.servers.base import (
     load_variants,
     route,
 )
-from conformance.servers.bigfix.fields import FieldsError, FieldsFilter, deep_copy, parse_fields
+from conformance.servers.bigfix.fields import (
+    FieldsError,
+    FieldsFilter,
+    deep_copy,
+    leaf,
+    parent,
+    parse_fields,
+)
 from conformance.servers.bigfix.render import (
     BES_OPEN,
     BESAPI_OPEN,
@@ -35,7 +42,7 @@ from conformance.servers.bigfix.render import (
     TEXT,
     XML,
     besapi,
-    computer_xml,
+    computer_fragment,
     download_json,
     download_xml,
     http_date,
@@ -144,19 +151,22 @@ class BigFixApp(ReferenceApp):
     def json_wanted(self, request: Request) -> bool:
         return request.arg("output") == "json"
 
+    def fields_filter(self, tag: str) -> FieldsFilter:
+        """The ``?fields=`` filter of one resource element named ``tag``, as faults break it."""
+        return FieldsFilter(
+            case_insensitive=self.faulty("fields-case-insensitive"),
+            ignore_attributes=self.faulty("fields-predicate-ignored"),
+            ignore_children=self.faulty("fields-children-ignored"),
+            drop_lists=self.faulty("fields-drops-all") and tag == "ActionResults",
+            merge_lists=self.varies("fields-merge"),
+        )
+
     def filtered(self, request: Request, element: etree._Element, fault: str) -> etree._Element:
         """Apply ``?fields=`` to one resource element (raises FieldsError)."""
         text = request.arg("fields")
         if text is None or self.faulty(fault):
             return element
-        fields = FieldsFilter(
-            case_insensitive=self.faulty("fields-case-insensitive"),
-            ignore_attributes=self.faulty("fields-predicate-ignored"),
-            ignore_children=self.faulty("fields-children-ignored"),
-            drop_lists=self.faulty("fields-drops-all") and element.tag == "ActionResults",
-            merge_lists=self.varies("fields-merge"),
-        )
-        return fields.keep(element, parse_fields(text))
+        return self.fields_filter(element.tag).keep(element, parse_fields(text))
 
     # -- routes: login and list ---------------------------------------------------------
 
@@ -337,36 +347,48 @@ class BigFixApp(ReferenceApp):
             self.stopped_reads[action.id] = self.stopped_reads.get(action.id, 0) + 1
             shown_status = "Stopped" if self.stopped_reads[action.id] == 1 else "Open"
         with_state = not self.faulty("status-no-state")
-        computers = action.rendered_computers.get(with_state)
-        if computers is None:
+        rows = action.rendered_computers.get(with_state)
+        if rows is None:
             listed = (
                 action.computers[::-1] if self.varies("computers-reversed") else action.computers
             )
-            computers = "".join(computer_xml(c, state=with_state) for c in listed)
-            action.rendered_computers[with_state] = computers
-        resource = quoteattr(self.resource(request, f"/api/action/{shown_id}/status"))
+            shared: dict[Any, Any] = {}
+            fragments = tuple(computer_fragment(c, shared, state=with_state) for c in listed)
+            rows = action.rendered_computers[with_state] = (
+                "".join(row.xml for row in fragments),
+                fragments,
+            )
+        computers, fragments = rows
+        resource = self.resource(request, f"/api/action/{shown_id}/status")
         issued = "" if self.varies("optional-omitted") else http_date(action.issued)
+        head = [leaf("ActionID", shown_id, {}), leaf("Status", shown_status, {})]
+        if issued:
+            head.append(leaf("DateIssued", issued, {}))
         results = (
-            f"<ActionResults Resource={resource}>"
-            f"<ActionID>{shown_id}</ActionID><Status>{shown_status}</Status>"
-            + (f"<DateIssued>{issued}</DateIssued>" if issued else "")
+            f"<ActionResults Resource={quoteattr(resource)}>"
+            + "".join(item.xml for item in head)
             + f"{computers}</ActionResults>"
         )
         content_type = "text/html" if self.faulty("status-html") else XML
         text = request.arg("fields")
-        if text is None:  # nothing to filter: no tree to build
+        if text is None:  # nothing to filter
             return Reply(200, f"{BESAPI_OPEN}{results}\n</BESAPI>\n", content_type)
         cache = action.status_cache
         if cache is None or cache.results != results:
-            cache = StatusCache(results, etree.fromstring(results))
-            action.status_cache = cache
+            element = parent(
+                "ActionResults", (("Resource", resource),), (*head, *fragments), {}, results
+            )
+            cache = action.status_cache = StatusCache(results, element)
         answer = cache.answers.get(text)
         if answer is None:
-            try:
-                element = self.filtered(request, cache.tree, "status-fields-ignored")
-            except FieldsError as exc:
-                return plain(400, f"Invalid fields parameter: {exc}")
-            inner = etree.tostring(element, encoding="unicode")  # the cached tree is not moved
+            if self.faulty("status-fields-ignored"):
+                inner = results
+            else:
+                try:
+                    specs = parse_fields(text)
+                except FieldsError as exc:
+                    return plain(400, f"Invalid fields parameter: {exc}")
+                inner = self.fields_filter(cache.fragment.tag).write(cache.fragment, specs)
             answer = f"{BESAPI_OPEN}{inner}\n</BESAPI>\n"
             cache.remember(text, answer)
         return Reply(200, answer, content_type)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -90,6 +91,66 @@ def parse_fields(text: str) -> tuple[FieldSpec, ...]:
 
 _DROP = "drop"  # a choice of FieldsFilter.choose: the element is left out
 _WHOLE = "whole"  # ... kept with everything below it
+_GENERAL = "general"  # a plan of FieldsFilter._plan_children: filter each child again
+
+
+class Fragment(NamedTuple):
+    """An element as the server writes it (``leaf``, ``parent``), kept so that a filtered copy
+    is written by joining strings: a 100000-computer status is filtered without building,
+    copying or writing a tree.
+
+    ``xml`` is the element written; ``children`` its element children (None: a leaf, which a
+    filter keeps or drops whole); ``open``/``close``/``empty`` the tags a copy with its
+    attributes is written with; ``shapes`` its children's names, whether each has children,
+    and attributes (what a filter's choice depends on)."""
+
+    tag: str
+    attrib: tuple[tuple[str, str], ...]
+    xml: str
+    children: tuple[Fragment, ...] | None
+    open: str
+    close: str
+    empty: str
+    shapes: tuple[Any, ...]
+
+    def get(self, key: str) -> str | None:
+        for name, value in self.attrib:
+            if name == key:
+                return value
+        return None
+
+
+Shared = dict[Any, Any]  # equal leaves and shapes, kept once
+
+
+def leaf(
+    tag: str, text: object, shared: Shared, attrib: tuple[tuple[str, str], ...] = ()
+) -> Fragment:
+    """A childless element as the server writes it (``quoteattr``, ``escape``)."""
+    key = (tag, attrib, text)
+    found = shared.get(key)
+    if found is None:
+        attributes = "".join(f" {name}={quoteattr(value)}" for name, value in attrib)
+        xml = f"<{tag}{attributes}>{escape(str(text))}</{tag}>"
+        found = shared[key] = Fragment(tag, attrib, xml, None, "", "", xml, ())
+    return found
+
+
+def parent(
+    tag: str,
+    attrib: tuple[tuple[str, str], ...],
+    children: tuple[Fragment, ...],
+    shared: Shared,
+    xml: str | None = None,
+) -> Fragment:
+    """An element with element children, as the server writes it (``xml``: already written)."""
+    opening = f"<{tag}" + "".join(f" {name}={quoteattr(value)}" for name, value in attrib) + ">"
+    closing = f"</{tag}>"
+    if xml is None:
+        xml = opening + "".join(child.xml for child in children) + closing
+    shapes = tuple((child.tag, child.children is not None, child.attrib) for child in children)
+    shapes = shared.setdefault(shapes, shapes)
+    return Fragment(tag, attrib, xml, children, opening, closing, opening[:-1] + "/>", shapes)
 
 
 @dataclass
@@ -109,6 +170,7 @@ class FieldsFilter:
     merge_lists: bool = False  # variant fields-merge: every same-named spec's list applies
     _plans: dict[tuple[FieldSpec, ...], Any] = field(default_factory=dict, init=False, repr=False)
     _choices: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False, repr=False)
+    _written: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False, repr=False)
 
     def keep(self, element: etree._Element, specs: tuple[FieldSpec, ...]) -> etree._Element:
         """A copy of ``element`` (attributes kept) holding only the children ``specs`` select."""
@@ -127,12 +189,76 @@ class FieldsFilter:
                 shape += tuple(child.get(key) for key in tested)
             choice = choices.get(shape)
             if choice is None:
-                choice = choices[shape] = self.choose(child, named)
+                choice = choices[shape] = self.choose(child, named, len(child) > 0)
             if choice is _WHOLE:
                 copy.append(deep_copy(child))
             elif choice is not _DROP:
                 copy.append(self.keep(child, choice))  # type: ignore[arg-type]
         return copy
+
+    def write(self, fragment: Fragment, specs: tuple[FieldSpec, ...]) -> str:
+        """``fragment`` filtered as ``keep`` filters an element, written from the fragments
+        (the same document, parsed: ``tests/test_bigfix_server.py`` compares them).
+
+        A child's plan (which of its children are written whole, which filtered again) depends
+        only on the choice and on its children's shapes, so it is made once per such pair."""
+        if fragment.children is None:  # a leaf: kept whole
+            return fragment.xml
+        by_name, keys = self.plan(specs)
+        choices = self._choices
+        parts: list[str] = []
+        for child in fragment.children:
+            name = self.key(child.tag)
+            named = by_name.get(name)
+            if named is None:
+                continue
+            tested = keys[name]
+            shape: tuple[Any, ...] = (id(named), child.children is not None)
+            if tested:
+                shape += tuple(child.get(key) for key in tested)
+            choice = choices.get(shape)
+            if choice is None:
+                choice = choices[shape] = self.choose(child, named, child.children is not None)
+            if choice is _WHOLE:
+                parts.append(child.xml)
+            elif choice is not _DROP:
+                parts.append(self._write_child(child, choice))  # type: ignore[arg-type]
+        if not parts:
+            return fragment.empty
+        return fragment.open + "".join(parts) + fragment.close
+
+    def _write_child(self, child: Fragment, specs: tuple[FieldSpec, ...]) -> str:
+        if child.children is None:
+            return child.xml
+        key = (id(specs), id(child.shapes))  # both live as long as this filter's choices
+        plan = self._written.get(key)
+        if plan is None:
+            plan = self._written[key] = self._plan_children(child, specs)
+        if plan is _GENERAL:
+            return self.write(child, specs)
+        parts = [
+            grandchild.xml for grandchild, kept in zip(child.children, plan, strict=True) if kept
+        ]
+        if not parts:
+            return child.empty
+        return child.open + "".join(parts) + child.close
+
+    def _plan_children(self, child: Fragment, specs: tuple[FieldSpec, ...]) -> Any:
+        """For each child of ``child``, whether it is written (whole: a leaf, or kept whole);
+        ``_GENERAL`` when a child with children of its own is filtered again (by ``write``)."""
+        by_name, _ = self.plan(specs)
+        plan: list[bool] = []
+        for grandchild in child.children or ():
+            named = by_name.get(self.key(grandchild.tag))
+            choice = (
+                _DROP
+                if named is None
+                else self.choose(grandchild, named, grandchild.children is not None)
+            )
+            if choice is not _DROP and choice is not _WHOLE and grandchild.children is not None:
+                return _GENERAL
+            plan.append(choice is not _DROP)
+        return tuple(plan)
 
     def plan(
         self, specs: tuple[FieldSpec, ...]
@@ -155,9 +281,10 @@ class FieldsFilter:
         return name.lower() if self.case_insensitive else name
 
     def choose(
-        self, element: etree._Element, specs: tuple[FieldSpec, ...]
+        self, element: etree._Element | Fragment, specs: tuple[FieldSpec, ...], parent: bool
     ) -> str | tuple[FieldSpec, ...]:
-        """``_DROP``, ``_WHOLE``, or the specs to keep ``element``'s children by."""
+        """``_DROP``, ``_WHOLE``, or the specs to keep ``element``'s children by (``parent``:
+        the element has children)."""
         if self.ignore_attributes:
             applicable = specs
         else:
@@ -165,7 +292,7 @@ class FieldsFilter:
             if with_attributes and not any(_attributes_match(element, s) for s in with_attributes):
                 return _DROP
             applicable = tuple(spec for spec in specs if _attributes_match(element, spec))
-        if self.drop_lists and len(element):
+        if self.drop_lists and parent:
             return _DROP
         merged = _merged_children(tuple(applicable))
         if self.merge_lists and merged is not None:
@@ -193,7 +320,7 @@ def _named(name: str, specs: tuple[FieldSpec, ...] | list[FieldSpec]) -> bool:
     return any(spec.name == name for spec in specs)
 
 
-def _attributes_match(element: etree._Element, spec: FieldSpec) -> bool:
+def _attributes_match(element: etree._Element | Fragment, spec: FieldSpec) -> bool:
     return all(element.get(key) == value for key, value in spec.attributes)
 
 

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from conformance.servers.base import Reply
+from conformance.servers.bigfix.fields import Fragment, Shared, leaf, parent
 
 if TYPE_CHECKING:
     from conformance.servers.bigfix.state import Download
@@ -46,17 +47,16 @@ def element(tag: str, text: object, **attributes: str) -> str:
     return f"<{tag}{attrs}>{escape(str(text))}</{tag}>"
 
 
-def computer_xml(computer: dict[str, Any], *, state: bool = True) -> str:
-    parts = [element("Status", computer["Status"])]
+def computer_fragment(computer: dict[str, Any], shared: Shared, *, state: bool = True) -> Fragment:
+    """One ``<Computer>`` row of a status, as fragments (the ``?fields=`` filter joins them)."""
+    children = [leaf("Status", computer["Status"], shared)]
     if state:
-        parts.append(f'<State IsError="0">{int(computer["State"])}</State>')
-    if "ExitCode" in computer:
-        parts.append(element("ExitCode", computer["ExitCode"]))
-    for name in ("ApplyCount", "RetryCount", "LineNumber", "StartTime", "EndTime"):
+        children.append(leaf("State", int(computer["State"]), shared, (("IsError", "0"),)))
+    for name in ("ExitCode", "ApplyCount", "RetryCount", "LineNumber", "StartTime", "EndTime"):
         if name in computer:
-            parts.append(element(name, computer[name]))
-    attributes = f"ID={quoteattr(str(computer['ID']))} Name={quoteattr(computer['Name'])}"
-    return f"<Computer {attributes}>{''.join(parts)}</Computer>"
+            children.append(leaf(name, computer[name], shared))
+    attributes = (("ID", str(computer["ID"])), ("Name", str(computer["Name"])))
+    return parent("Computer", attributes, tuple(children), shared)
 
 
 def download_xml(action_id: int, download: Download) -> str:

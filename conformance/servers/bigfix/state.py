@@ -15,6 +15,7 @@ from lxml import etree
 
 from conformance import xmlsafe
 from conformance.paths import SCHEMAS_DIR
+from conformance.servers.bigfix.fields import Fragment
 from conformance.servers.bigfix.render import parse_http_date
 
 PREFETCH = re.compile(
@@ -51,21 +52,25 @@ class StoredAction:
     computers: list[dict[str, Any]] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     seeded: bool = False
-    # The rendered <Computer> rows, by "with <State>": computers change only when seeded.
-    rendered_computers: dict[bool, str] = field(default_factory=dict, repr=False, compare=False)
+    # The rendered <Computer> rows (written, and as fragments), by "with <State>": computers
+    # change only when seeded.
+    rendered_computers: dict[bool, tuple[str, tuple[Fragment, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     # The last status document as a tree, and its filtered answers (a cache, not state).
     status_cache: StatusCache | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
 class StatusCache:
-    """One rendered status document, parsed once, and its answers by ``?fields=`` value: a
-    100000-computer status is filtered once per filter, not parsed again for every read."""
+    """One rendered status document, read once into fragments (no tree is kept), and its
+    answers by ``?fields=`` value: a 100000-computer status is parsed once, and each filter
+    written by joining the fragments it keeps."""
 
     KEPT = 4  # filtered answers kept (the oldest goes first)
 
     results: str
-    tree: etree._Element
+    fragment: Fragment
     answers: dict[str, str] = field(default_factory=dict)
 
     def remember(self, fields: str, answer: str) -> None:
