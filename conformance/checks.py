@@ -7,12 +7,13 @@ and a curl line that reproduces it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
 from lxml import etree
 
-from conformance import schemas
+from conformance import schemas, xmlsafe
 from conformance.failures import CheckFailure  # defined below the client; checks.CheckFailure
 from conformance.http import Response
 from conformance.paths import SCHEMAS_DIR
@@ -76,6 +77,43 @@ def parse_xml(response: Response) -> etree._Element:
     if parsed.root is None:
         raise fail(parsed.problems[0], response)
     return parsed.root
+
+
+class XmlChildren:
+    """The element children of the element at ``path`` (root first, ``*`` for any root) of a
+    response's XML body, to iterate once: read as a stream unless the body's tree was built
+    already, so a large body is never held as a tree. ``found``: whether the element at
+    ``path`` exists (once iterated). A body that is not UTF-8 or not acceptable XML fails
+    (``CheckFailure``) as ``parse_xml`` says."""
+
+    def __init__(self, response: Response, path: tuple[str, ...]) -> None:
+        self.response = response
+        self.path = path
+        self.found = False
+
+    def __iter__(self) -> Iterator[etree._Element]:
+        response = self.response
+        parsed = response.cache.get("xml")
+        if parsed is not None or len(response.content) < schemas.STREAM_BYTES:
+            root = parse_xml(response)
+            element: etree._Element | None = root
+            if self.path[0] not in ("*", root.tag):
+                element = None
+            for name in self.path[1:]:
+                element = element.find(name) if element is not None else None
+            self.found = element is not None
+            yield from element.iterchildren(etree.Element) if element is not None else ()
+            return
+        problem = schemas.utf8_problem(response.content)
+        if problem is not None:
+            raise fail(problem, response)
+        stream = xmlsafe.Children(response.content, self.path)
+        try:
+            yield from stream
+        except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError) as exc:
+            parse_xml(response)  # fails with the words it fails with for any body
+            raise fail(f"body is not acceptable XML: {exc}", response) from None
+        self.found = stream.found
 
 
 def expect_xml_valid(

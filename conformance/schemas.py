@@ -222,7 +222,7 @@ def _cache_for(content: bytes | etree._Element) -> BodyCache | None:
     return entry[1] if entry is not None and entry[0] is content else None
 
 
-def _utf8_problem(content: bytes, chunk: int = 1 << 20) -> str | None:
+def utf8_problem(content: bytes, chunk: int = 1 << 20) -> str | None:
     """Why ``content`` is not UTF-8 (None: it is), read a megabyte at a time (a 30 MB body is
     never held a second time as text)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -242,7 +242,7 @@ def parsed_xml(content: bytes, cache: BodyCache | None = None) -> XmlVerdict:
     if cache is not None and "xml" in cache:
         found: XmlVerdict = cache["xml"]
         return found
-    invalid = _utf8_problem(content)
+    invalid = utf8_problem(content)
     if invalid is not None:
         verdict = XmlVerdict(None, [invalid])
     else:
@@ -253,6 +253,68 @@ def parsed_xml(content: bytes, cache: BodyCache | None = None) -> XmlVerdict:
     if cache is not None:
         cache["xml"] = verdict
     return verdict
+
+
+def forget_tree(cache: BodyCache) -> None:
+    """Drop a body's parsed tree (a 30 MB BigFix status is ~300 MiB as one), keeping its
+    verdicts: whoever reads the body next parses it again, and its XSD verdicts still hold."""
+    parsed = cache.get("xml")
+    if parsed is not None and parsed.root is not None:
+        del cache["xml"]
+
+
+STREAM_BYTES = 4 << 20  # a body this large is first judged as a stream, without a tree
+
+
+def _xsd_name(schema: Mapping[str, Any], filtered: bool) -> str | None:
+    name = schema.get("x-xsd-filtered") if filtered else None
+    return name or schema.get("x-xsd")
+
+
+def _clean_by_stream(
+    content: bytes, schema: Mapping[str, Any], filtered: bool, cache: BodyCache | None
+) -> bool:
+    """Whether ``content`` holds for ``schema`` (UTF-8, the hardened parse, root, children and
+    XSD), judged while it is read (libxml2 validates the stream; each child of the root is
+    dropped once read), so a large clean body never exists as a tree (a 30 MB BigFix status is
+    ~300 MiB as one). False only says "not shown clean": the tree judge then finds the
+    problems, with the same messages as for any body. Once per body and schema (``cache``)."""
+    name = _xsd_name(schema, filtered)
+    allowed = schema.get("x-xml-children")
+    key = (
+        "streamed",
+        schema.get("x-xml-root"),
+        None if allowed is None else tuple(allowed),
+        schema.get("x-xml-children-count"),
+        name,
+    )
+    if cache is not None and key in cache:
+        return bool(cache[key])
+    clean = utf8_problem(content) is None and _stream_holds(content, schema, name)
+    if cache is not None:
+        cache[key] = clean
+        if clean and name is not None:
+            cache[("xsd", name)] = None  # the verdict on this body's own tree, if one is built
+    return clean
+
+
+def _stream_holds(content: bytes, schema: Mapping[str, Any], name: str | None) -> bool:
+    expected_root = schema.get("x-xml-root")
+    if expected_root is None:
+        return False  # the tree judge says what the root is
+    compiled = xsd(name) if name is not None else None
+    try:
+        with _XSD_LOCK:
+            children = xmlsafe.stream_root(content, expected_root, compiled)
+    except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError):
+        return False
+    allowed = schema.get("x-xml-children")
+    count = schema.get("x-xml-children-count")
+    return (
+        children is not None
+        and (allowed is None or all(tag in allowed for tag in children))
+        and (count is None or len(children) == count)
+    )
 
 
 def xml_verdict(
@@ -269,6 +331,13 @@ def xml_verdict(
     """
     if cache is None:
         cache = _cache_for(content)
+    if (
+        isinstance(content, bytes)
+        and len(content) >= STREAM_BYTES
+        and (cache is None or "xml" not in cache)
+        and _clean_by_stream(content, schema, filtered, cache)
+    ):
+        return XmlVerdict(None, [])  # clean, and no tree built (whoever needs one parses)
     if isinstance(content, bytes):
         parsed = parsed_xml(content, cache)
         if parsed.root is None:
@@ -289,8 +358,7 @@ def xml_verdict(
     count = schema.get("x-xml-children-count")
     if count is not None and len(children) != count:
         problems.append(f"expected {count} child element(s) under <{root.tag}>, got {children}")
-    name = schema.get("x-xsd-filtered") if filtered else None
-    name = name or schema.get("x-xsd")
+    name = _xsd_name(schema, filtered)
     if name is not None:
         invalid = _xsd_problem(root, name, cache)
         if invalid is not None:
@@ -301,7 +369,10 @@ def xml_verdict(
 def _xsd_problem(root: etree._Element, name: str, cache: BodyCache | None) -> str | None:
     """Why ``root`` does not validate against the XSD ``name`` (None: valid); once per body
     and XSD when the body's ``cache`` is given (it holds the verdict on this very tree)."""
-    key = ("xsd", name, id(root))
+    parsed = cache.get("xml") if cache is not None else None
+    # The body's own tree: the verdict is the body's (it holds after ``forget_tree``).
+    own = parsed is not None and parsed.root is root
+    key: tuple[Any, ...] = ("xsd", name) if own else ("xsd", name, id(root))
     if cache is not None and key in cache:
         found: str | None = cache[key]
         return found

@@ -8,6 +8,7 @@ configured to load nothing, resolve no entity and refuse huge trees, as a second
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -74,3 +75,97 @@ def parse(data: bytes | str) -> etree._Element:
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise UnsafeXMLError("document has a DOCTYPE; DTDs and entities are refused")
     return root
+
+
+CHUNK = 1 << 20  # bytes fed to a streaming parse at a time
+
+
+def _pull(
+    data: bytes, tag: str, schema: etree.XMLSchema | None
+) -> Iterator[list[tuple[str, etree._Element]]]:
+    """Feed untrusted XML bytes to a parser configured as ``parse``'s (validating against
+    ``schema`` while it reads, if given) a megabyte at a time; after each feed, the ``start``
+    and ``end`` events of elements named ``tag`` meanwhile. The caller removes what it has
+    read, so the document never exists whole as a tree (libxml2 validates the stream, not the
+    tree). Raises as ``parse`` does (an invalid document: ``etree.XMLSyntaxError``).
+
+    A validating parser may stop at a malformed part without raising (a document cut short):
+    a caller that validates must see its root end (``stream_root`` does)."""
+    if has_doctype(data):
+        raise UnsafeXMLError("document has a DOCTYPE; DTDs and entities are refused")
+    parser = etree.XMLPullParser(events=("start", "end"), tag=tag, schema=schema, **_PARSER_OPTIONS)
+    for start in range(0, len(data), CHUNK):
+        parser.feed(data[start : start + CHUNK])
+        yield list(parser.read_events())
+    root = parser.close()
+    yield list(parser.read_events())
+    if any(error.level >= etree.ErrorLevels.ERROR for error in parser.error_log):
+        raise etree.XMLSyntaxError("the stream logged an error", None, 0, 0)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise UnsafeXMLError("document has a DOCTYPE; DTDs and entities are refused")
+
+
+def stream_root(data: bytes, root: str, schema: etree.XMLSchema | None = None) -> list[str] | None:
+    """The names of the element children of a well-formed document whose root is named
+    ``root`` (None: it is not, or the document ended before its root did), read as a stream
+    and validated against ``schema`` while read: what was read is removed (libxml2 validates
+    the stream, not the tree), so a large document is never held whole. Raises as ``parse``
+    does."""
+    found: etree._Element | None = None
+    ended = False
+    children: list[str] = []
+    for events in _pull(data, root, schema):
+        for event, element in events:
+            if element.getparent() is None:
+                found = element if found is None and event == "start" else found
+                ended = ended or (event == "end" and element is found)
+        if found is None or len(found) == 0:
+            continue
+        children += [child.tag for child in found[:-1] if isinstance(child.tag, str)]
+        del found[:-1]
+        below = found[-1]  # the open path: below it, all but the last child are read
+        while len(below):
+            del below[:-1]
+            below = below[-1]
+    if found is None or not ended:
+        return None
+    return children + [child.tag for child in found if isinstance(child.tag, str)]
+
+
+class Children:
+    """Each element child of the element at ``path`` (names from the root down, ``*`` first
+    for any root), complete, in document order, read as a stream: each is removed once the
+    caller moves on, so the document is never held whole. ``found``: whether the element at
+    ``path`` was seen (when the iteration is done). Iterating raises as ``parse`` does."""
+
+    def __init__(self, data: bytes, path: tuple[str, ...]) -> None:
+        self.data = data
+        self.path = path
+        self.found = False
+
+    def _at_path(self, element: etree._Element) -> bool:
+        names: list[str] = []
+        node: etree._Element | None = element
+        while node is not None:
+            names.append(node.tag)
+            node = node.getparent()
+        names.reverse()
+        if len(names) != len(self.path) or self.path[0] not in ("*", names[0]):
+            return False
+        return names[1:] == list(self.path[1:])
+
+    def __iter__(self) -> Iterator[etree._Element]:
+        target: etree._Element | None = None
+        for events in _pull(self.data, self.path[-1], None):
+            if target is None:
+                started = (element for event, element in events if event == "start")
+                target = next((element for element in started if self._at_path(element)), None)
+                self.found = target is not None
+            if target is None or len(target) == 0:
+                continue
+            # Every child but the last is complete (the parser may still be in the last).
+            yield from (child for child in target[:-1] if isinstance(child.tag, str))
+            del target[:-1]
+        if target is not None:
+            yield from target.iterchildren(etree.Element)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 
 class Context(Mapping[str, str]):
@@ -11,6 +12,13 @@ class Context(Mapping[str, str]):
     def __init__(self, providers: dict[str, Callable[[], str]]) -> None:
         self._providers = providers
         self._values: dict[str, str] = {}
+        # What a provider read while finding its value (a response, by request path), kept for
+        # the first test that would read the same again: ``take`` hands it over once.
+        self.kept: dict[str, Any] = {}
+
+    def take(self, key: str) -> Any:
+        """What a provider kept under ``key`` (then forgotten), or None."""
+        return self.kept.pop(key, None)
 
     def __getitem__(self, name: str) -> str:
         if name not in self._values:

@@ -20,7 +20,7 @@ for and the unfiltered document has is not lost.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -114,6 +114,12 @@ def node(element: etree._Element, leaves: Leaves | None = None) -> Node:
     return leaf
 
 
+def _children(element: etree._Element | Iterable[etree._Element]) -> Iterable[etree._Element]:
+    if isinstance(element, etree._Element):
+        return element.iterchildren(etree.Element)
+    return element
+
+
 def _digest(element: etree._Element) -> bytes:
     """A 128-bit BLAKE2 digest of the element as lxml writes it: equal digests, equal
     elements (the serialisation fixes name, attributes, text and children)."""
@@ -127,23 +133,24 @@ class Document:
     A filtered answer's child serialised exactly as one of these is that child (found by
     digest, never rebuilt), so an element kept whole costs one ``tostring`` to judge."""
 
-    def __init__(self, element: etree._Element) -> None:
+    def __init__(self, element: etree._Element | Iterable[etree._Element]) -> None:
         self.leaves: Leaves = {}
         children: list[Node] = []
         self.by_digest: dict[bytes, Node] = {}
-        for child in element.iterchildren(etree.Element):
+        for child in _children(element):
             converted = node(child, self.leaves)
             children.append(self.by_digest.setdefault(_digest(child), converted))
         self.children = tuple(children)
         self.ids = {id(child) for child in self.children}
         self.index = _Index(self.children)
 
-    def read(self, element: etree._Element) -> tuple[Node, ...]:
-        """The element children of a filtered ``element``; one serialised as one of this
-        document's children is that very child (compared by identity)."""
+    def read(self, element: etree._Element | Iterable[etree._Element]) -> tuple[Node, ...]:
+        """The element children of a filtered ``element`` (or those children, e.g. read as a
+        stream); one serialised as one of this document's children is that very child
+        (compared by identity)."""
         kept: list[Node] = []
         misses = 0
-        for child in element.iterchildren(etree.Element):
+        for child in _children(element):
             # A filter that leaves children out changes every element: after 64 misses in a
             # row the digest (a fast path only) is not tried again.
             found = self.by_digest.get(_digest(child)) if misses < 64 else None
@@ -385,7 +392,14 @@ def problems(
     """Everything wrong with one filtered resource element (Action, ActionResults), judged
     against the unfiltered one (read into a ``Document`` once when it is judged often)."""
     document = unfiltered if isinstance(unfiltered, Document) else Document(unfiltered)
-    kept = document.read(filtered)
+    return judge(document.read(filtered), document, fields, path)
+
+
+def judge(
+    kept: tuple[Node, ...], document: Document, fields: Sequence[Field], path: str
+) -> list[str]:
+    """Everything wrong with the children of a filtered element, read through ``document``
+    (``Document.read``: the lxml tree may be gone by now)."""
     return (
         unrequested(kept, fields, path)
         + disagreeing(kept, document, path)
