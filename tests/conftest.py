@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -66,15 +70,36 @@ def serve() -> Iterator[Callable[..., str]]:
 @pytest.fixture(scope="session")
 def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], CliResult]:
     """``clean_run(api)``: the suite run in this process against a fresh, unbroken reference
-    server of ``api``, mutations allowed (``run_against``), once per session (xdist worker):
-    the fault test's clean statuses and the budget's conformant run are this one run."""
+    server of ``api``, mutations allowed (``run_against``), once per test session: the fault
+    test's clean statuses and the budget's conformant run are this one run. Under xdist the
+    first worker that needs it runs it (under a file lock) and the others read its report."""
     runs: dict[str, CliResult] = {}
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
     def run(api: str) -> CliResult:
         if api not in runs:
-            report_dir = tmp_path_factory.mktemp(f"clean-{api}") / "report"
-            with ReferenceServer(app_class(api)()) as server:
-                runs[api] = run_against(server.url, api, report_dir, in_process=True)
+            folder = shared / f"clean-{api}"
+            with _exclusive(shared / f"clean-{api}.lock"):
+                outcome = folder / "outcome.json"
+                if not outcome.exists():
+                    with ReferenceServer(app_class(api)()) as server:
+                        done = run_against(server.url, api, folder / "report", in_process=True)
+                    kept = {"code": done.code, "stdout": done.stdout, "stderr": done.stderr}
+                    outcome.write_text(json.dumps(kept), encoding="utf-8")
+                kept = json.loads(outcome.read_text(encoding="utf-8"))
+            runs[api] = CliResult(kept["code"], kept["stdout"], kept["stderr"], folder / "report")
         return runs[api]
 
     return run
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``lock`` (created if needed)."""
+    with lock.open("a") as stream:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
