@@ -55,6 +55,7 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._longest_first: list[str] = []  # a longer spelling before one it contains
         for secret in secrets:
             self.add(secret)
 
@@ -65,16 +66,21 @@ class Redactor:
         if username is not None:
             pair = base64.b64encode(f"{username}:{secret}".encode()).decode()
             self._secrets |= spellings(pair)
+        self._longest_first = sorted(self._secrets, key=len, reverse=True)
 
     @property
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
     def text(self, value: str) -> str:
-        value = _SECURE_PARAMETER.sub(rf"\1{REDACTED}\3", value)
-        value = _SECURE_PARAMETER_ESCAPED.sub(rf"\1{REDACTED}\3", value)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            value = value.replace(secret, REDACTED)
+        # Only markup (raw or escaped) naming the element can hold it; casefold() matches
+        # every spelling the patterns' IGNORECASE does (the long s U+017F for s included).
+        if ("<" in value or "&" in value) and "secureparameter" in value.casefold():
+            value = _SECURE_PARAMETER.sub(rf"\1{REDACTED}\3", value)
+            value = _SECURE_PARAMETER_ESCAPED.sub(rf"\1{REDACTED}\3", value)
+        for secret in self._longest_first:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
         return value
 
     def tree(self, value: Any) -> Any:

@@ -70,7 +70,9 @@ def write_report_dir(directory: str | Path, report: dict[str, Any], redactor: Re
         "junit.xml": render_junit(clean),
         "summary.md": render_markdown(clean),
     }
-    _atomic_write(target / HAR_NAME, json.dumps(har, indent=1, ensure_ascii=False) + "\n")
+    # Compact: read by HAR viewers, not by eye (indenting uses json's pure-Python encoder,
+    # most of a run's report-writing time).
+    _atomic_write(target / HAR_NAME, json.dumps(har, ensure_ascii=False) + "\n")
     # report.json last: a reader that sees it complete sees the renderings of it too.
     for name in ("report.html", "junit.xml", "summary.md", "report.json"):
         _atomic_write(target / name, redactor.text(renderings[name]))
