@@ -180,6 +180,8 @@ def _pytest_args(run: RunConfig) -> list[str]:
     ]
     if run.workers > 1:
         args += ["-n", str(run.workers)]
+    else:  # one process: xdist (and execnet) would be imported and hooked for nothing
+        args += ["-p", "no:xdist", "-p", "no:xdist.looponfail"]
     # The run speaks for itself (live display, one summary): pytest's terminal stays silent.
     args += ["-p", "no:terminal"]
     return args

@@ -465,6 +465,14 @@ def state_of(config: pytest.Config) -> RunState | None:
     return config.stash.get(_STATE_KEY, None)
 
 
+def run_apis(config: pytest.Config) -> tuple[str, ...]:
+    """The APIs the run assesses, in registry order (every API outside a run): a test module
+    parametrizes only these, rather than load every API's data for the rest to be deselected."""
+    state = state_of(config)
+    names = registry.names()
+    return names if state is None else tuple(name for name in names if name in state.target.apis)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the catalogue requirement a test checks")
     config.addinivalue_line(

@@ -33,7 +33,7 @@ def test_a_run_ignores_the_conftest_files_where_it_starts(
     assert statuses and set(statuses.values()) == {"passed"}, statuses
 
 
-def test_a_run_loads_only_the_specs_of_its_apis(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_loads_only_the_specs_and_cases_of_its_apis(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded: list[str] = []
     original = spec_properties.load_schema
 
@@ -60,3 +60,5 @@ def test_a_run_loads_only_the_specs_of_its_apis(monkeypatch: pytest.MonkeyPatch)
     expected = {f"{op.id}-positive" for op in spec_properties.operations("redis-enterprise")}
     assert {nodeid.split("[", 1)[1].rstrip("]") for nodeid in drawn} >= expected
     assert all("[redis-enterprise:" in nodeid for nodeid in drawn)
+    cases = [nodeid for nodeid in probe.nodeids if "test_documented_exchange" in nodeid]
+    assert cases and all("[REDIS-" in nodeid for nodeid in cases)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance import checks
+from conformance import checks, registry
 from conformance.auth import wrong_authorization_for
 from conformance.http import DEFAULT, ApiClient
+from conformance.plugin import run_apis
 from conformance.suites.cases import Case, load_cases
 from conformance.suites.context import Context
 from conformance.target import Target
@@ -18,7 +19,13 @@ def _param(case: Case) -> object:
     return pytest.param(case, id=case.id, marks=pytest.mark.requirement(case.requirement))
 
 
-@pytest.mark.parametrize("case", [_param(case) for case in load_cases()])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The cases of the run's APIs (their folders' ``cases.toml``)."""
+    if metafunc.definition.name == "test_documented_exchange":
+        folders = tuple(registry.profile(api).suite_dir.name for api in run_apis(metafunc.config))
+        metafunc.parametrize("case", [_param(case) for case in load_cases(folders)])
+
+
 def test_documented_exchange(
     case: Case,
     api_context: Callable[[str], Context],

@@ -29,7 +29,7 @@ from schemathesis.generation import GenerationMode
 from conformance import registry, spec, spec_properties
 from conformance.contract import Judgement
 from conformance.http import ApiClient
-from conformance.plugin import state_of
+from conformance.plugin import run_apis, state_of
 from conformance.profiles import scenario_settings, search
 from conformance.suites.context import Context
 from conformance.target import Target
@@ -37,18 +37,9 @@ from conformance.target import Target
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 
-def _run_apis(config: pytest.Config) -> tuple[str, ...]:
-    """The APIs the run assesses (every API outside a run): the others' specs are not loaded
-    only for their tests to be deselected."""
-    state = state_of(config)
-    names = registry.names()
-    return names if state is None else tuple(n for n in names if n in state.target.apis)
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    apis = _run_apis(metafunc.config)
     if metafunc.definition.name == "test_operation_follows_its_spec":
-        metafunc.parametrize(("operation", "mode"), _params(apis))
+        metafunc.parametrize(("operation", "mode"), _params(run_apis(metafunc.config)))
 
 
 def _params(apis: tuple[str, ...] | None = None) -> list[Any]:
