@@ -264,6 +264,9 @@ def execute(run: RunConfig, *, started: float | None = None) -> int:
             terminal.close()
         if in_main_thread:  # a run inside another program leaves its handler as found
             signal.signal(signal.SIGTERM, on_sigterm or signal.SIG_DFL)
+    if holder.state is not None:  # pytest's terminal is off: what broke the run, once
+        for text in holder.state.collect_error_texts:
+            print(text.rstrip(), file=sys.stderr)
     report = holder.report
     if report is None:
         print(

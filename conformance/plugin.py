@@ -143,6 +143,7 @@ class RunState:
         self.judgements: list[Judgement] = []
         self.seen: dict[str, dict[str, set[int]]] = {}
         self.collect_errors = 0
+        self.collect_error_texts: list[str] = []  # printed by `conformance run` (no terminal)
         self.started_at = _now()
         self._clients: dict[str, ApiClient] = {}
         self._breakers: dict[str, Breaker] = {}
@@ -831,6 +832,9 @@ _REPORT_KEY = pytest.StashKey[dict[str, Any]]()
 def pytest_collectreport(report: pytest.CollectReport) -> None:
     if report.failed and _LOG_STATE is not None:
         _LOG_STATE.collect_errors += 1
+        _LOG_STATE.collect_error_texts.append(
+            f"error collecting {report.nodeid}:\n{report.longreprtext}"
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conformance import spec_properties
+from conformance.errors import EXIT_INTERNAL
 from conformance.paths import SUITES_DIR
 from tests.helpers import run_in_process
 
@@ -62,3 +63,21 @@ def test_a_run_loads_only_the_specs_and_cases_of_its_apis(monkeypatch: pytest.Mo
     assert all("[redis-enterprise:" in nodeid for nodeid in drawn)
     cases = [nodeid for nodeid in probe.nodeids if "test_documented_exchange" in nodeid]
     assert cases and all("[REDIS-" in nodeid for nodeid in cases)
+
+
+def test_what_breaks_collection_is_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest's terminal is off in a run: the command itself prints the collection error that
+    its "internal error of the suite (see the output above)" points to."""
+    from conformance.suites import test_cases
+
+    def unreadable(folders: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        raise RuntimeError("the cases file is unreadable")
+
+    monkeypatch.setattr(test_cases, "load_cases", unreadable)
+    result = run_in_process(
+        "run", "--api", "edgeiq", "--include", "EDGEIQ-AUTH-*", report_dir=tmp_path / "report"
+    )
+    assert result.code == EXIT_INTERNAL
+    assert "error collecting test_cases.py" in result.stderr
+    assert "RuntimeError: the cases file is unreadable" in result.stderr
+    assert result.stderr.index("unreadable") < result.stderr.index("see the output above")
