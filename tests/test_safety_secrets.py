@@ -169,6 +169,16 @@ def test_an_excerpt_cut_inside_a_secure_parameter_shows_none_of_it() -> None:
     assert SECURE_VALUE not in Redactor().text(unclosed)
 
 
+def test_secure_parameter_contents_are_redacted_whatever_the_case_or_escaping() -> None:
+    """The element's name in any case (IGNORECASE, long s included) and HTML-escaped."""
+    for name in ("SecureParameter", "SECUREPARAMETER", "secureparameter", "\u017fecureParameter"):
+        raw = f'<{name} Name="p">{SECURE_VALUE}</{name}>'
+        escaped = f"&lt;{name} Name=&quot;p&quot;&gt;{SECURE_VALUE}&lt;/{name}&gt;"
+        for text in (raw, escaped, f"prefix {raw} suffix"):
+            assert SECURE_VALUE not in Redactor().text(text), text
+    assert Redactor().text("<Parameter>kept</Parameter>") == "<Parameter>kept</Parameter>"
+
+
 def test_a_secret_is_redacted_in_every_spelling() -> None:
     redactor = Redactor([PASSWORD])
     for spelling in (PASSWORD, json.dumps(PASSWORD)[1:-1], quote(PASSWORD, safe="")):
