@@ -1,5 +1,5 @@
 """Allow ``python -m conformance``."""
 
-from conformance.cli import main
+from conformance.cli import entry
 
-raise SystemExit(main())
+entry()
