@@ -561,8 +561,11 @@ def entry() -> NoReturn:
     Tearing the interpreter down (every module of pytest, Hypothesis and schemathesis freed
     object by object) took 0.2-0.4 s after each run, as long as a tenth of a whole run. The
     exit handlers still run (logging, temporary files); every file the command wrote is closed
-    by then, and the standard streams are flushed here."""
+    by then, and the standard streams are flushed here. Under a profiler or a tracer (cProfile,
+    coverage, a debugger) the process ends as usual, so that it can write what it gathered."""
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that went away
             stream.flush()

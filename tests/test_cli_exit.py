@@ -40,3 +40,18 @@ def test_entry_exits_with_mains_code(tmp_path: Path) -> None:
     )
     assert completed.returncode == 2
     assert "--level" in completed.stderr
+
+
+def test_under_a_profiler_the_process_ends_as_usual(tmp_path: Path) -> None:
+    """``python -m cProfile -o FILE -m conformance ...`` writes its profile (after the module
+    returns, not in an exit handler)."""
+    profile = tmp_path / "run.prof"
+    command = ["-m", "conformance", "requirements", "--api", "edgeiq"]
+    completed = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert profile.stat().st_size > 0
