@@ -206,16 +206,20 @@ class FieldsFilter:
             return fragment.xml
         by_name, keys = self.plan(specs)
         choices = self._choices
+        fold = self.case_insensitive
         parts: list[str] = []
         for child in fragment.children:
-            name = self.key(child.tag)
+            name = child.tag.lower() if fold else child.tag
             named = by_name.get(name)
             if named is None:
                 continue
-            tested = keys[name]
             shape: tuple[Any, ...] = (id(named), child.children is not None)
-            if tested:
-                shape += tuple(child.get(key) for key in tested)
+            if keys[name]:  # which specs' attribute matches hold decides, not the values
+                values = dict(child.attrib)
+                shape += tuple(
+                    all(values.get(key) == value for key, value in spec.attributes)
+                    for spec in named
+                )
             choice = choices.get(shape)
             if choice is None:
                 choice = choices[shape] = self.choose(child, named, child.children is not None)
