@@ -337,17 +337,25 @@ def lost(
     by_name: dict[str, list[Field]] = {}
     for field in fields:
         by_name.setdefault(field.name, []).append(field)
+    # per name: its fields, those with attributes (None: none has any, all always match)
+    plans = {
+        name: (tuple(named), [f for f in named if f.attributes] or None)
+        for name, named in by_name.items()
+    }
     merged_by: dict[tuple[Field, ...], tuple[Field, ...] | None] = {}
     for element in unfiltered:
-        named = by_name.get(element.tag)
-        if not named:
+        plan = plans.get(element.tag)
+        if plan is None:
             continue
-        with_attributes = [field for field in named if field.attributes]
+        named, with_attributes = plan
         if with_attributes and not any(field.matches(element) for field in with_attributes):
             continue
         if id(element) in exact:
             continue  # kept whole (the same object: read through the unfiltered Document)
-        matching = tuple(field for field in named if field.matches(element))
+        if with_attributes is None:
+            matching = named
+        else:
+            matching = tuple(field for field in named if field.matches(element))
         if matching not in merged_by:
             merged_by[matching] = _merged(matching)
         merged = merged_by[matching]
