@@ -205,11 +205,15 @@ def ratio_rows() -> list[str]:
 
 def main() -> int:
     """``python -m bench.ratios [API ...]``: only the requests-per-second rows, for the APIs
-    named (every bundled API by default), with the load average before and after."""
+    named (every bundled API by default), with the load average before and after;
+    ``--computers``: only the validate/parse and 100000/3 computers rows."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("apis", nargs="*", metavar="API", help=", ".join(registry.bundled()))
+    parser.add_argument(
+        "--computers", action="store_true", help="the validate/parse and computers rows only"
+    )
     options = parser.parse_args()
     unknown = set(options.apis) - set(registry.bundled())
     if unknown:
@@ -218,7 +222,10 @@ def main() -> int:
     load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with tempfile.TemporaryDirectory(prefix="actionconform-bench-") as work:
-        rows = throughput_ratio(Path(work), tuple(options.apis) or None)
+        if options.computers:
+            rows = validation_ratio() + computers_ratio(Path(work))
+        else:
+            rows = throughput_ratio(Path(work), tuple(options.apis) or None)
     after = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"Measured {started}; load average {load} before, {after} after (1 / 5 / 15 min)")
     print("\n".join(rows))
