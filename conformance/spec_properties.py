@@ -189,17 +189,6 @@ def by_operation_id(api: str, operation_id: str, *, bundled: bool) -> SpecOperat
 
 def send(client: ApiClient, case: Case, *, mutating: bool | None = None) -> Response:
     """Send ``case`` with the suite's client: its credentials, limits and safety rules."""
-    method, path, params, body, headers = request_parts(client, case)
-    return client.request(
-        method, path, params=params, body=body, headers=headers, mutating=mutating
-    )
-
-
-def request_parts(
-    client: ApiClient, case: Case
-) -> tuple[str, str, Any, bytes | str | None, dict[str, str]]:
-    """What ``send`` sends for ``case``: method, path, query, body and headers (without the
-    client's own and schemathesis's per-case ones)."""
     kwargs = case.as_transport_kwargs(base_url=client.base_url)
     url = str(kwargs["url"])
     path = url[len(client.base_url) :] if url.startswith(client.base_url) else urlsplit(url).path
@@ -215,7 +204,9 @@ def request_parts(
     if isinstance(body, dict | list):
         body = json.dumps(body)
     params = kwargs.get("params") or None
-    return case.method, path, params, body, headers
+    return client.request(
+        case.method, path, params=params, body=body, headers=headers, mutating=mutating
+    )
 
 
 def as_schemathesis_response(response: Response) -> StResponse:
