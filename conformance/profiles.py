@@ -25,9 +25,6 @@ EXAMPLES = {"fast": 10, "ci": 40, "deep": 300}
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate)  # no shrink, no explain
 SHARE_ATTRIBUTE = "actionconform_search"  # no leading underscore: @given copies it over
 _GIVEN_SETTINGS = "_hypothesis_internal_use_settings"  # where @given keeps a test's settings
-# The key of a test's examples in Hypothesis' database, which Hypothesis otherwise hashes from
-# the test's source on every call (~3 ms each): the profiles keep no database, so none is used.
-_DATABASE_KEY = "_hypothesis_internal_database_key"
 
 T = TypeVar("T", bound=Callable[..., Any])
 
@@ -83,7 +80,6 @@ def search(*, scale: float = 1.0, at_most: int | None = None) -> Callable[[T], T
         name = current_profile() or "fast"
         # The plugin re-applies this per run (``apply``); this covers a test run on its own.
         applied: T = settings_for(test, name)(test)
-        setattr(applied, _DATABASE_KEY, None)
         return applied
 
     return mark
@@ -120,7 +116,6 @@ def apply(functions: Iterable[Any], profile: str) -> int:
         if test is not None:
             # Where @given keeps the settings it runs with, read when the test is called.
             setattr(test, _GIVEN_SETTINGS, settings_for(test, profile))
-            setattr(test, _DATABASE_KEY, None)
             count += 1
     return count
 

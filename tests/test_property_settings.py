@@ -32,7 +32,6 @@ class _Grab:
                     "database": used.database is not None,
                     "report_multiple_bugs": used.report_multiple_bugs,
                     # None: Hypothesis does not hash the test's source for an unused key
-                    "database_key": getattr(test, "_hypothesis_internal_database_key", "unset"),
                 }
 
 
@@ -57,7 +56,6 @@ def test_every_suite_property_test_uses_the_one_setting(profile: str) -> None:
         assert used["phases"] == ["explicit", "reuse", "generate"], nodeid
         assert used["derandomize"] is (profile != "deep"), nodeid
         assert not used["database"] and not used["report_multiple_bugs"], nodeid
-        assert used["database_key"] is None, nodeid
         assert 2 <= used["max_examples"] <= profiles.EXAMPLES[profile], nodeid
     # The share a test declares scales with the profile.
     assert max(used["max_examples"] for used in found.values()) == profiles.EXAMPLES[profile]
