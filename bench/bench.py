@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.ratios import ratio_rows
+from bench.ratios import load_average, ratio_rows
 from conformance import registry
 
 HERE = Path(__file__).resolve().parent
@@ -39,16 +39,12 @@ def _time_run(*args: str, repeat: int) -> tuple[float, int]:
     return statistics.median(samples), code
 
 
-def _load(averages: tuple[float, float, float]) -> str:
-    return " / ".join(f"{value:.1f}" for value in averages) + " (1 / 5 / 15 min)"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-ratios", action="store_true", help="only the run times")
     options = parser.parse_args()
-    started, load_before = time.time(), os.getloadavg()
+    started, load_before = time.time(), load_average()
     ratios = [] if options.skip_ratios else ["## Ratios (issue 12)", "", *ratio_rows(), ""]
     rows = [
         "| measurement | median wall time | exit |",
@@ -67,8 +63,9 @@ def main() -> int:
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} on "
         f"{platform.machine()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, "
         f"run times {options.repeat} repeats (median). The machine was shared with other "
-        f"work: load average {_load(load_before)} when the bench started, {_load(os.getloadavg())} "
-        "when it ended, so wall times are inflated; CPU seconds are given beside them.\n\n"
+        f"work: load average {load_before} (1 / 5 / 15 min) when the bench started, "
+        f"{load_average()} (1 / 5 / 15 min) when it ended, so wall times are inflated; CPU "
+        "seconds are given beside them.\n\n"
     )
     table = header + "\n".join([*ratios, "## Run times", "", *rows]) + "\n"
     (HERE / "results.md").write_text(table, encoding="utf-8")

@@ -203,6 +203,11 @@ def ratio_rows() -> list[str]:
         return rows
 
 
+def load_average() -> str:
+    """The load average now, as the bench reports print it."""
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> int:
     """``python -m bench.ratios [API ...]``: only the requests-per-second rows, for the APIs
     named (every bundled API by default), with the load average before and after;
@@ -219,14 +224,14 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown API(s): {', '.join(sorted(unknown))}")
     compile_package()
-    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    load = load_average()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with tempfile.TemporaryDirectory(prefix="actionconform-bench-") as work:
         if options.computers:
             rows = validation_ratio() + computers_ratio(Path(work))
         else:
             rows = throughput_ratio(Path(work), tuple(options.apis) or None)
-    after = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    after = load_average()
     print(f"Measured {started}; load average {load} before, {after} after (1 / 5 / 15 min)")
     print("\n".join(rows))
     return 0

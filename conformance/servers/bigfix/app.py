@@ -34,6 +34,7 @@ from conformance.servers.bigfix.fields import (
     leaf,
     parent,
     parse_fields,
+    start_tag,
 )
 from conformance.servers.bigfix.render import (
     BES_OPEN,
@@ -364,8 +365,9 @@ class BigFixApp(ReferenceApp):
         head = [leaf("ActionID", shown_id, {}), leaf("Status", shown_status, {})]
         if issued:
             head.append(leaf("DateIssued", issued, {}))
+        attrib = (("Resource", resource),)
         results = (
-            f"<ActionResults Resource={quoteattr(resource)}>"
+            start_tag("ActionResults", attrib)
             + "".join(item.xml for item in head)
             + f"{computers}</ActionResults>"
         )
@@ -375,9 +377,7 @@ class BigFixApp(ReferenceApp):
             return Reply(200, f"{BESAPI_OPEN}{results}\n</BESAPI>\n", content_type)
         cache = action.status_cache
         if cache is None or cache.results != results:
-            element = parent(
-                "ActionResults", (("Resource", resource),), (*head, *fragments), {}, results
-            )
+            element = parent("ActionResults", attrib, (*head, *fragments), {}, results)
             cache = action.status_cache = StatusCache(results, element)
         answer = cache.answers.get(text)
         if answer is None:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -123,15 +124,24 @@ class Fragment(NamedTuple):
 Shared = dict[Any, Any]  # equal leaves and shapes, kept once
 
 
+def start_tag(tag: str, attrib: Iterable[tuple[str, str]] = ()) -> str:
+    """``<tag name="value" ...>`` as the server writes every element (``quoteattr``)."""
+    return f"<{tag}" + "".join(f" {name}={quoteattr(value)}" for name, value in attrib) + ">"
+
+
+def written(tag: str, text: object, attrib: Iterable[tuple[str, str]] = ()) -> str:
+    """A childless element as the server writes it (text by ``escape``)."""
+    return f"{start_tag(tag, attrib)}{escape(str(text))}</{tag}>"
+
+
 def leaf(
     tag: str, text: object, shared: Shared, attrib: tuple[tuple[str, str], ...] = ()
 ) -> Fragment:
-    """A childless element as the server writes it (``quoteattr``, ``escape``)."""
+    """A childless element as the server writes it (``written``)."""
     key = (tag, attrib, text)
     found = shared.get(key)
     if found is None:
-        attributes = "".join(f" {name}={quoteattr(value)}" for name, value in attrib)
-        xml = f"<{tag}{attributes}>{escape(str(text))}</{tag}>"
+        xml = written(tag, text, attrib)
         found = shared[key] = Fragment(tag, attrib, xml, None, "", "", xml, ())
     return found
 
@@ -144,7 +154,7 @@ def parent(
     xml: str | None = None,
 ) -> Fragment:
     """An element with element children, as the server writes it (``xml``: already written)."""
-    opening = f"<{tag}" + "".join(f" {name}={quoteattr(value)}" for name, value in attrib) + ">"
+    opening = start_tag(tag, attrib)
     closing = f"</{tag}>"
     if xml is None:
         xml = opening + "".join(child.xml for child in children) + closing

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
 from conformance.servers.base import Reply
-from conformance.servers.bigfix.fields import Fragment, Shared, leaf, parent
+from conformance.servers.bigfix.fields import Fragment, Shared, leaf, parent, written
 
 if TYPE_CHECKING:
     from conformance.servers.bigfix.state import Download
@@ -43,8 +42,7 @@ def micros(moment: datetime) -> int:
 
 
 def element(tag: str, text: object, **attributes: str) -> str:
-    attrs = "".join(f" {key}={quoteattr(value)}" for key, value in attributes.items())
-    return f"<{tag}{attrs}>{escape(str(text))}</{tag}>"
+    return written(tag, text, attributes.items())
 
 
 def computer_fragment(computer: dict[str, Any], shared: Shared, *, state: bool = True) -> Fragment:

@@ -57,15 +57,15 @@ class StoredAction:
     rendered_computers: dict[bool, tuple[str, tuple[Fragment, ...]]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    # The last status document as a tree, and its filtered answers (a cache, not state).
+    # The last status document as fragments, and its filtered answers (a cache, not state).
     status_cache: StatusCache | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
 class StatusCache:
-    """One rendered status document, read once into fragments (no tree is kept), and its
-    answers by ``?fields=`` value: a 100000-computer status is parsed once, and each filter
-    written by joining the fragments it keeps."""
+    """One rendered status document as fragments (the rows written once, no tree), and its
+    answers by ``?fields=`` value: each filter of a 100000-computer status is written by
+    joining the fragments it keeps."""
 
     KEPT = 4  # filtered answers kept (the oldest goes first)
 

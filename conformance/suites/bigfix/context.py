@@ -22,7 +22,7 @@ from conformance.suites.context import Context
 
 DEFAULT_MISSING_ACTION_ID = "999999999"
 SCAN_LIMIT = 20  # listed actions inspected when looking for one with computers or downloads
-RESULTS = ("*", "ActionResults")  # where a status lists its computers
+RESULTS = ("*", "ActionResults")  # where a status lists its computers (what a filter keeps)
 
 
 def listed_action_ids(client: ApiClient) -> list[str]:

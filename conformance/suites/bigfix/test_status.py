@@ -14,6 +14,7 @@ from conformance.http import ApiClient, Response
 from conformance.outcomes import untested
 from conformance.profiles import search
 from conformance.suites.bigfix import fields as filters
+from conformance.suites.bigfix.context import RESULTS
 from conformance.suites.bigfix.fields import Field
 from conformance.suites.bigfix.strategies import from_status_fields
 from conformance.suites.context import Context
@@ -80,9 +81,6 @@ def test_status_names_the_action(status_read: StatusRead, bigfix_context: Contex
 # -- ?fields= --------------------------------------------------------------------------------
 
 Computers = list[tuple[str, str]]
-
-
-RESULTS = ("*", "ActionResults")  # the children a filter chooses from
 
 
 def _results(response: Response) -> filters.Document:
