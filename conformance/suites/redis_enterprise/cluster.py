@@ -5,6 +5,12 @@ before the POST is sent; a start the server refused is closed at once, so the en
 never cancels an instance somebody else started. The suite never starts the action over a
 running instance: it waits for it to settle first. A lock file keyed by base URL and action
 keeps parallel workers from racing each other on a shared server.
+
+Waiting for an action to end is most of a Redis run's time, so an instance one test has done
+with may be handed to a later test that needs one to finish (``hand_over``/``finished``): the
+test that started it leaves it (its ledger entry open) and the later one finds it finished, or
+waits only for the rest of its run, while the tests between run. The later test takes it only
+when the status still names that instance (its ``action_uid``); otherwise it starts its own.
 """
 
 from __future__ import annotations
@@ -68,6 +74,8 @@ class Started:
     entry: Entry
     response: Response
     closed: bool = False
+    sent_at: float | None = None  # when the POST was sent (monotonic)
+    kept: bool = False  # handed to a later test, which finishes it (or the end-of-run cleanup)
 
     @property
     def ok(self) -> bool:
@@ -100,16 +108,39 @@ def remaining_seconds(
     return (100.0 - progress) * (now - then) / (progress - before)
 
 
-class ClusterAction:
-    """Reads, starts and removes one named cluster action on one server."""
+@dataclass
+class Left:
+    """An instance a test left for a later one: its start and the ``action_uid`` it has."""
 
-    def __init__(self, client: ApiClient, ledger: Ledger, name: str, body: bytes) -> None:
+    started: Started
+    action_uid: str
+    sent_at: float | None  # when its start was sent (the pace ``settle`` reckons from)
+
+
+class ClusterAction:
+    """Reads, starts and removes one named cluster action on one server.
+
+    ``left`` (shared by the tests of a session) holds the instances tests handed on, by the
+    name of the test that takes each; ``upcoming`` names the tests still to run in this
+    process after the current one (empty when that is not known, e.g. under xdist)."""
+
+    def __init__(
+        self,
+        client: ApiClient,
+        ledger: Ledger,
+        name: str,
+        body: bytes,
+        left: dict[str, Left] | None = None,
+        upcoming: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
         self.ledger = ledger
         self.name = name
         self.body = body
         self.path = f"/v1/cluster/actions/{name}"
         self.started_at: float | None = None  # when the suite sent the start last accepted
+        self.left = {} if left is None else left
+        self.upcoming = upcoming
 
     def read(self) -> tuple[Response, dict[str, Any] | None]:
         """The action's status document, or None when the server has no status (404)."""
@@ -198,9 +229,11 @@ class ClusterAction:
             expect_refusal=expect_refusal,
             authorization=authorization,
         )
-        started = Started(entry, response)
+        started = Started(entry, response, sent_at=sent_at)
         self.started_at = sent_at if started.ok else None
-        if not started.ok:
+        if started.ok:
+            self._forget_left()
+        else:
             self.close(started)
         return started
 
@@ -209,6 +242,43 @@ class ClusterAction:
         if not started.ok:
             untested(f"POST {self.path} answered {started.response.status}; not started")
         return started
+
+    def hand_over(
+        self, started: Started, action_uid: Any, to: str, sent_at: float | None = None
+    ) -> bool:
+        """Leave the instance ``action_uid`` (under ``started``'s entry; its start sent at
+        ``sent_at``, by default ``started``'s) to the test named ``to``, when that test is still
+        to run here: the entry stays open and ``finish`` leaves it."""
+        if started.closed or not isinstance(action_uid, str) or not action_uid:
+            return False
+        if to not in self.upcoming:
+            return False
+        self._forget_left()  # one instance of the action at a time: this one replaced them
+        self.left[to] = Left(started, action_uid, sent_at or started.sent_at)
+        started.kept = True
+        return True
+
+    def finished(self, test: str) -> tuple[Started, dict[str, Any] | None]:
+        """A finished instance the suite started, and its status once it ended: the one an
+        earlier test left for ``test`` if the status still names it, else a new start.
+
+        Starts are recorded as ``start`` does; the caller finishes the instance."""
+        left = self.left.pop(test, None)
+        if left is not None:
+            left.started.kept = False
+            self.started_at = left.sent_at
+            status = self.settle()
+            if status is not None and status.get("action_uid") == left.action_uid:
+                return left.started, status
+            self.close(left.started)  # replaced since: its result is gone with it
+        started = self.start_or_skip()
+        return started, self.settle()
+
+    def _forget_left(self) -> None:
+        """A new instance replaced whatever instance an earlier test left: that entry is done
+        (the new instance's has the same removal)."""
+        for test in list(self.left):
+            self.close(self.left.pop(test).started)
 
     def delete(self) -> Response:
         return self.client.request("DELETE", self.path, mutating=True)
@@ -219,8 +289,9 @@ class ClusterAction:
             started.closed = True
 
     def finish(self, started: Started) -> None:
-        """Cancel the instance (or remove its status); close the entry if that worked."""
-        if started.closed:
+        """Cancel the instance (or remove its status); close the entry if that worked. An
+        instance handed to a later test is left to it."""
+        if started.closed or started.kept:
             return
         response = self.delete()
         if response.status < 300 or response.status == 404:

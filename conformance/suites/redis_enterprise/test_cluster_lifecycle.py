@@ -2,12 +2,14 @@
 
 Every test here starts the fixture action (``cluster_action``, default change_master) and so
 needs --allow-mutations. Each start is in the ledger before it is sent and is cancelled (or its
-status removed) by the test itself; the end-of-run cleanup catches what a crash leaves behind.
+status removed) by the test itself, or by the later test it hands the instance to; the end-of-run
+cleanup catches what a crash leaves behind.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +28,11 @@ from conformance.suites.redis_enterprise.context import listed_cluster_actions
 from conformance.versions import applies
 
 requirement = pytest.mark.requirement
+# The tests that take a finished instance an earlier one left (``ClusterAction.finished``):
+# the lifecycle test's finished instance is the replace test's previous result, and the
+# instance the replace test starts ends while the other tests run (conftest ``RUN_LAST``).
+REPLACES = "test_new_start_removes_the_previous_result"
+REMOVES = "test_delete_removes_a_finished_status"
 
 BAD_CONTENT = {
     "malformed JSON": b'{"node_uid": ',
@@ -71,33 +78,6 @@ def test_second_start_while_running_conflicts(cluster: ClusterAction) -> None:
         cluster.finish(started)
 
 
-@requirement("REDIS-CLUSTER-ACTION-POST-REPLACES")
-def test_new_start_removes_the_previous_result(cluster: ClusterAction) -> None:
-    first = cluster.start_or_skip()
-    try:
-        previous = cluster.settle()
-        if previous is None:
-            untested(f"{cluster.name} left no result to replace")
-        second = cluster.post(cluster.body, "application/json")
-        checks.expect(second.status < 300, f"restart answered {second.status}", second)
-        response, entries = listed_cluster_actions(cluster.client)
-        named = [e for e in entries if isinstance(e, dict) and e.get("name") == cluster.name]
-        checks.expect(
-            len(named) == 1,
-            f"after a new start, {len(named)} results of {cluster.name} are listed (expected 1)",
-            response,
-        )
-        old_uid, new_uid = previous.get("action_uid"), named[0].get("action_uid")
-        if old_uid and new_uid:
-            checks.expect(
-                old_uid != new_uid,
-                f"the listed {cluster.name} is still the previous instance {old_uid}",
-                response,
-            )
-    finally:
-        cluster.finish(first)
-
-
 @requirement("REDIS-CLUSTER-ACTION-DELETE-200")
 def test_cancelling_a_running_action_answers_200(cluster: ClusterAction) -> None:
     started = cluster.start_or_skip()
@@ -106,25 +86,6 @@ def test_cancelling_a_running_action_answers_200(cluster: ClusterAction) -> None
         response = cluster.delete()
         checks.expect_status(response, 200)
         cluster.close(started)
-    finally:
-        cluster.finish(started)
-
-
-@requirement("REDIS-CLUSTER-ACTION-DELETE-REMOVES")
-def test_delete_removes_a_finished_status(cluster: ClusterAction) -> None:
-    started = cluster.start_or_skip()
-    try:
-        if cluster.settle() is None:
-            untested(f"{cluster.name} left no status to remove")
-        response = cluster.delete()
-        checks.expect_status(response, 200)
-        cluster.close(started)
-        after, status = cluster.read()
-        checks.expect(
-            status is None,
-            f"after DELETE, GET {cluster.path} still answers {after.status} with a status",
-            after,
-        )
     finally:
         cluster.finish(started)
 
@@ -215,6 +176,22 @@ def _expect_documented_path(
 
 
 @requirement("REDIS-CLUSTER-ACTION-LIFECYCLE")
+def test_a_cancelled_action_follows_the_state_diagram(cluster: ClusterAction) -> None:
+    started = cluster.start_or_skip()
+    try:
+        reads: list[tuple[Response, dict[str, Any] | None]] = [cluster.read()]
+        _running_or_skip(cluster, "it could be cancelled")
+        cancel = cluster.delete()
+        if cancel.status != 200:
+            untested(f"DELETE answered {cancel.status} (REDIS-CLUSTER-ACTION-DELETE-200)")
+        cluster.close(started)
+        cluster.settle(reads)
+        _expect_documented_path(cluster, reads)
+    finally:
+        cluster.finish(started)
+
+
+@requirement("REDIS-CLUSTER-ACTION-LIFECYCLE")
 def test_a_started_action_follows_the_state_diagram(cluster: ClusterAction) -> None:
     started = cluster.start_or_skip()
     try:
@@ -230,21 +207,54 @@ def test_a_started_action_follows_the_state_diagram(cluster: ClusterAction) -> N
                     f"{document and document.get('status')!r}",
                     response,
                 )
+            cluster.hand_over(started, final.get("action_uid"), REPLACES)  # its previous result
     finally:
         cluster.finish(started)
 
 
-@requirement("REDIS-CLUSTER-ACTION-LIFECYCLE")
-def test_a_cancelled_action_follows_the_state_diagram(cluster: ClusterAction) -> None:
-    started = cluster.start_or_skip()
+@requirement("REDIS-CLUSTER-ACTION-POST-REPLACES")
+def test_new_start_removes_the_previous_result(cluster: ClusterAction) -> None:
+    first, previous = cluster.finished(REPLACES)
     try:
-        reads: list[tuple[Response, dict[str, Any] | None]] = [cluster.read()]
-        _running_or_skip(cluster, "it could be cancelled")
-        cancel = cluster.delete()
-        if cancel.status != 200:
-            untested(f"DELETE answered {cancel.status} (REDIS-CLUSTER-ACTION-DELETE-200)")
+        if previous is None:
+            untested(f"{cluster.name} left no result to replace")
+        sent_at = time.monotonic()
+        second = cluster.post(cluster.body, "application/json")
+        checks.expect(second.status < 300, f"restart answered {second.status}", second)
+        response, entries = listed_cluster_actions(cluster.client)
+        named = [e for e in entries if isinstance(e, dict) and e.get("name") == cluster.name]
+        checks.expect(
+            len(named) == 1,
+            f"after a new start, {len(named)} results of {cluster.name} are listed (expected 1)",
+            response,
+        )
+        old_uid, new_uid = previous.get("action_uid"), named[0].get("action_uid")
+        if old_uid and new_uid:
+            checks.expect(
+                old_uid != new_uid,
+                f"the listed {cluster.name} is still the previous instance {old_uid}",
+                response,
+            )
+        # The new instance (same entry, same removal) runs on while the other tests do.
+        cluster.hand_over(first, new_uid, REMOVES, sent_at)
+    finally:
+        cluster.finish(first)
+
+
+@requirement("REDIS-CLUSTER-ACTION-DELETE-REMOVES")
+def test_delete_removes_a_finished_status(cluster: ClusterAction) -> None:
+    started, status = cluster.finished(REMOVES)
+    try:
+        if status is None:
+            untested(f"{cluster.name} left no status to remove")
+        response = cluster.delete()
+        checks.expect_status(response, 200)
         cluster.close(started)
-        cluster.settle(reads)
-        _expect_documented_path(cluster, reads)
+        after, status = cluster.read()
+        checks.expect(
+            status is None,
+            f"after DELETE, GET {cluster.path} still answers {after.status} with a status",
+            after,
+        )
     finally:
         cluster.finish(started)
