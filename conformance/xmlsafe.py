@@ -8,7 +8,7 @@ configured to load nothing, resolve no entity and refuse huge trees, as a second
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lxml import etree
 
@@ -106,15 +106,71 @@ def _pull(
         raise UnsafeXMLError("document has a DOCTYPE; DTDs and entities are refused")
 
 
-def stream_root(data: bytes, root: str, schema: etree.XMLSchema | None = None) -> list[str] | None:
+class Visit:
+    """Who reads the element children of the element at ``path`` (names from the root down,
+    ``*`` first for any root) while ``stream_root`` validates a document: ``add`` is called
+    with each complete child, in document order, before it is removed. ``found``: the element
+    at ``path`` was seen (``attrib``: its attributes); ``done``: every child of it was handed
+    over and the document ended (only then is what was handed over the element's children).
+    An ``add`` that raises is not called again and leaves ``done`` false."""
+
+    def __init__(self, path: tuple[str, ...], add: Callable[[etree._Element], object]) -> None:
+        self.path = path
+        self.add = add
+        self.found = False
+        self.attrib: tuple[tuple[str, str], ...] = ()  # the element's attributes, once found
+        self.done = False
+        self.failed = False
+
+    def locate(self, root: etree._Element) -> etree._Element | None:
+        """The first element at ``path`` below ``root`` (what is left of it)."""
+        if self.path[0] not in ("*", root.tag):
+            return None
+        level = [root]
+        for name in self.path[1:]:
+            level = [child for element in level for child in element.iterchildren(name)]
+        return level[0] if level else None
+
+    def hand_over(self, target: etree._Element, closed: bool) -> None:
+        """Hand over and remove the children of ``target`` that are complete (all of them
+        when it is ``closed``; else all but the last, which may still be read)."""
+        complete = target[:] if closed else target[:-1]
+        for child in complete:
+            if self.failed or not isinstance(child.tag, str):
+                continue
+            try:
+                self.add(child)
+            except Exception:  # a reader's bug: it falls back to reading the body itself
+                self.failed = True
+        del target[: len(complete)]
+
+
+def _closed(element: etree._Element) -> bool:
+    """Whether the parser has read past ``element``'s end (a node follows it or an ancestor)."""
+    node: etree._Element | None = element
+    while node is not None:
+        if node.getnext() is not None:
+            return True
+        node = node.getparent()
+    return False
+
+
+def stream_root(
+    data: bytes,
+    root: str,
+    schema: etree.XMLSchema | None = None,
+    visit: Visit | None = None,
+) -> list[str] | None:
     """The names of the element children of a well-formed document whose root is named
     ``root`` (None: it is not, or the document ended before its root did), read as a stream
     and validated against ``schema`` while read: what was read is removed (libxml2 validates
-    the stream, not the tree), so a large document is never held whole. Raises as ``parse``
+    the stream, not the tree), so a large document is never held whole. ``visit`` reads the
+    children of one element meanwhile (one pass judges and reads). Raises as ``parse``
     does."""
     found: etree._Element | None = None
     ended = False
     children: list[str] = []
+    target: etree._Element | None = None
     for events in _pull(data, root, schema):
         for event, element in events:
             if element.getparent() is None:
@@ -122,13 +178,29 @@ def stream_root(data: bytes, root: str, schema: etree.XMLSchema | None = None) -
                 ended = ended or (event == "end" and element is found)
         if found is None or len(found) == 0:
             continue
-        children += [child.tag for child in found[:-1] if isinstance(child.tag, str)]
-        del found[:-1]
-        below = found[-1]  # the open path: below it, all but the last child are read
-        while len(below):
+        if visit is not None and not visit.done:
+            target = visit.locate(found) if target is None else target
+            if target is not None and not visit.found:
+                visit.found = True
+                visit.attrib = tuple(target.items())
+            if target is not None:
+                closed = ended or _closed(target)
+                if target is found:  # the root's children are handed over: name them first
+                    complete = found[:] if closed else found[:-1]
+                    children += [child.tag for child in complete if isinstance(child.tag, str)]
+                visit.hand_over(target, closed)
+                visit.done = closed and ended and not visit.failed
+        if target is not found:
+            children += [child.tag for child in found[:-1] if isinstance(child.tag, str)]
+        # The open path: below it, all but the last child are read (what the reader holds,
+        # the target's last child, is left whole).
+        below = found
+        while below is not target and len(below):
             del below[:-1]
             below = below[-1]
     if found is None or not ended:
+        if visit is not None:
+            visit.done = False
         return None
     return children + [child.tag for child in found if isinstance(child.tag, str)]
 

@@ -85,6 +85,12 @@ def _documents() -> Iterator[tuple[str, bytes]]:
 DOCUMENTS = dict(_documents())
 
 
+@pytest.fixture(autouse=True)
+def fresh_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every body here is streamed, not found among the verdicts of equal bodies before."""
+    monkeypatch.setattr(schemas, "_STREAMED", {})
+
+
 @pytest.fixture
 def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schemas, "STREAM_BYTES", 0)
@@ -168,3 +174,77 @@ def test_streamed_children_are_the_tree_children(label: str, streamed: None) -> 
         children = checks.XmlChildren(_response(document), path)
         assert [etree.tostring(e) for e in children] == expected, path
         assert children.found == (element is not None), path
+
+
+PATHS = (("*", "ActionResults"), ("BESAPI", "ActionResults"), ("BESAPI",), ("*", "No"))
+
+
+@pytest.mark.parametrize("label", sorted(MADE))
+def test_children_read_while_judged_are_the_tree_children(
+    label: str, streamed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``schemas.reading``: the stream judge hands over the children it validates; when it
+    says ``done`` the body was clean and they are exactly the tree's children."""
+    document = MADE[label]
+    done = 0
+    for path in PATHS:
+        for schema, filtered in SPEC_SCHEMAS:
+            schemas._STREAMED.clear()  # no verdict from an earlier body
+            read: list[bytes] = []
+            with schemas.reading(path, lambda e: read.append(etree.tostring(e))) as visit:
+                problems = _problems(document, schema, filtered)
+            if not visit.done:
+                continue
+            assert problems == [], (path, schema)
+            root = xmlsafe.parse(document)
+            element: etree._Element | None = root if path[0] in ("*", root.tag) else None
+            for name in path[1:]:
+                element = element.find(name) if element is not None else None
+            expected = (
+                [etree.tostring(e) for e in element.iterchildren(etree.Element)]
+                if element is not None
+                else []
+            )
+            assert read == expected, path
+            assert visit.found == (element is not None), path
+            if element is not None:
+                assert visit.attrib == tuple(element.items())
+            done += 1
+    if not _problems(document, STATUS, False):
+        assert done > 0, "a clean document is read while it is judged"
+
+
+def test_reading_is_for_one_body_and_a_failing_reader_falls_back(streamed: None) -> None:
+    document = MADE["valid status"]
+    seen: list[str] = []
+
+    def broken(element: etree._Element) -> None:
+        seen.append(element.tag)
+        raise RuntimeError("a reader's bug")
+
+    with schemas.reading(("*", "ActionResults"), broken) as visit:
+        assert _problems(document, STATUS, False) == []  # the verdict does not change
+        assert _problems(MADE["valid status"] + b" ", STATUS, False) == []
+    assert seen == ["ActionID"]  # called once, then not again; the second body not visited
+    assert not visit.done
+
+
+def test_the_same_large_body_is_validated_once(
+    streamed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bytes] = []
+    holds = schemas._stream_holds
+
+    def counted(content: bytes, *args: object) -> bool:
+        calls.append(content)
+        return holds(content, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(schemas, "_stream_holds", counted)
+    for label in ("valid status", "last computer breaks the XSD"):
+        document = MADE[label]
+        first = _problems(document, STATUS, False)
+        again = _problems(bytes(bytearray(document)), STATUS, False)  # equal, not the same
+        assert first == again
+        assert len([c for c in calls if c == document]) == 1, label
+    assert _problems(MADE["valid status"], STATUS_FILTERED, True) == []
+    assert len(calls) == 3  # another schema is another verdict

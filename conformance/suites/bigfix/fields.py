@@ -120,10 +120,13 @@ def _children(element: etree._Element | Iterable[etree._Element]) -> Iterable[et
     return element
 
 
-def _digest(element: etree._Element) -> bytes:
-    """A 128-bit BLAKE2 digest of the element as lxml writes it: equal digests, equal
+def _digest(written: bytes) -> bytes:
+    """A 128-bit BLAKE2 digest of an element as lxml writes it: equal digests, equal
     elements (the serialisation fixes name, attributes, text and children)."""
-    return hashlib.blake2b(etree.tostring(element, with_tail=False), digest_size=16).digest()
+    return hashlib.blake2b(written, digest_size=16).digest()
+
+
+INNER_KEPT = 4096  # element contents remembered per document (a status repeats a few)
 
 
 class Document:
@@ -133,34 +136,68 @@ class Document:
     A filtered answer's child serialised exactly as one of these is that child (found by
     digest, never rebuilt), so an element kept whole costs one ``tostring`` to judge."""
 
-    def __init__(self, element: etree._Element | Iterable[etree._Element]) -> None:
+    def __init__(self, element: etree._Element | Iterable[etree._Element] = ()) -> None:
         self.leaves: Leaves = {}
-        children: list[Node] = []
         self.by_digest: dict[bytes, Node] = {}
+        # (in-scope namespaces, what lxml writes between an element's tags) -> its children:
+        # 100000 computers differ in their attributes, seldom in what they hold.
+        self._inner: dict[tuple[Any, bytes], tuple[Node, ...]] = {}
+        self._read: list[Node] = []
         for child in _children(element):
-            converted = node(child, self.leaves)
-            children.append(self.by_digest.setdefault(_digest(child), converted))
-        self.children = tuple(children)
-        self.ids = {id(child) for child in self.children}
-        self.index = _Index(self.children)
+            self.add(child)
+
+    def add(self, child: etree._Element) -> None:
+        """Read one more child (e.g. while the spec judge reads the body as a stream); the
+        document is complete once ``children`` is first asked for."""
+        written = etree.tostring(child, with_tail=False)
+        digest = _digest(written)
+        found = self.by_digest.get(digest)
+        if found is None:
+            found = self.by_digest[digest] = self._convert(child, written)
+        self._read.append(found)
+
+    @cached_property
+    def children(self) -> tuple[Node, ...]:
+        return tuple(self._read)
+
+    @cached_property
+    def ids(self) -> set[int]:
+        return {id(child) for child in self.children}
+
+    @cached_property
+    def index(self) -> _Index:
+        return _Index(self.children)
+
+    def _convert(self, element: etree._Element, written: bytes) -> Node:
+        """``node(element)``, its children found by what lxml wrote between its tags (the
+        same bytes in the same namespaces: the same children) when read before."""
+        if not len(element):
+            return node(element, self.leaves)
+        key = (tuple(element.nsmap.items()), written[written.find(b">") + 1 : written.rfind(b"</")])
+        children = self._inner.get(key)
+        if children is None:
+            converted = node(element, self.leaves)
+            if converted.children and len(self._inner) < INNER_KEPT:
+                self._inner[key] = converted.children
+            return converted
+        shared = self.leaves
+        items = element.items()
+        attrib = tuple(sorted((_one(k, shared), v) for k, v in items)) if items else ()
+        return Node(_one(element.tag, shared), attrib, "", children)
 
     def read(self, element: etree._Element | Iterable[etree._Element]) -> tuple[Node, ...]:
         """The element children of a filtered ``element`` (or those children, e.g. read as a
         stream); one serialised as one of this document's children is that very child
         (compared by identity)."""
-        kept: list[Node] = []
-        misses = 0
+        reader = self.reader()
         for child in _children(element):
-            # A filter that leaves children out changes every element: after 64 misses in a
-            # row the digest (a fast path only) is not tried again.
-            found = self.by_digest.get(_digest(child)) if misses < 64 else None
-            if found is None:
-                misses += 1
-                found = node(child, self.leaves)
-            else:
-                misses = 0
-            kept.append(found)
-        return tuple(kept)
+            reader.add(child)
+        return reader.kept()
+
+    def reader(self) -> Reader:
+        """Reads a filtered element's children one at a time (``Reader.add``), e.g. while
+        the spec judge reads the body as a stream; ``kept()`` is what ``read`` returns."""
+        return Reader(self)
 
     def pairs(self) -> list[tuple[str, str]]:
         """``(ID, Name)`` of each ``Computer`` child (the strategies draw filters from them)."""
@@ -169,6 +206,31 @@ class Document:
             for child in self.children
             if child.tag == "Computer"
         ]
+
+
+class Reader:
+    """The children of one filtered element, read into a ``Document``'s data one at a time."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._kept: list[Node] = []
+        self._misses = 0
+
+    def add(self, child: etree._Element) -> None:
+        document = self.document
+        written = etree.tostring(child, with_tail=False)
+        # A filter that leaves children out changes every element: after 64 misses in a row
+        # the digest (a fast path only) is not tried again.
+        found = document.by_digest.get(_digest(written)) if self._misses < 64 else None
+        if found is None:
+            self._misses += 1
+            found = document._convert(child, written)
+        else:
+            self._misses = 0
+        self._kept.append(found)
+
+    def kept(self) -> tuple[Node, ...]:
+        return tuple(self._kept)
 
 
 def _describe(element: Node) -> str:
