@@ -194,7 +194,7 @@ def stream_root(
             children += [child.tag for child in found[:-1] if isinstance(child.tag, str)]
         # The open path: below it, all but the last child are read (what the reader holds,
         # the target's last child, is left whole).
-        below = found
+        below: etree._Element = found
         while below is not target and len(below):
             del below[:-1]
             below = below[-1]

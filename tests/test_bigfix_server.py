@@ -167,6 +167,9 @@ STATUS_FILTERS = [
     "computer(status),STATUS",
     "Computer(NoSuchField),DateIssued",
     "Computer<ID=999999999>",
+    "Computer<Name=WIN10-LAB-01&ID=1>,Status",
+    "NoSuch<ID=11111>,Computer<ID=11111>(Status)",
+    "COMPUTER<ID=11111>,ActionID",
 ]
 FILTER_FAULTS = [
     {},

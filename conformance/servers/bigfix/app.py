@@ -362,34 +362,35 @@ class BigFixApp(ReferenceApp):
         computers, fragments = rows
         resource = self.resource(request, f"/api/action/{shown_id}/status")
         issued = "" if self.varies("optional-omitted") else http_date(action.issued)
-        head = [leaf("ActionID", shown_id, {}), leaf("Status", shown_status, {})]
-        if issued:
-            head.append(leaf("DateIssued", issued, {}))
-        attrib = (("Resource", resource),)
-        results = (
-            start_tag("ActionResults", attrib)
-            + "".join(item.xml for item in head)
-            + f"{computers}</ActionResults>"
-        )
         content_type = "text/html" if self.faulty("status-html") else XML
         text = request.arg("fields")
-        if text is None:  # nothing to filter
-            return Reply(200, f"{BESAPI_OPEN}{results}\n</BESAPI>\n", content_type)
+        # What the document is written from: the 30 MB rows by identity (written once).
+        key = (resource, shown_id, shown_status, issued, computers)
         cache = action.status_cache
-        if cache is None or cache.results != results:
+        if cache is None or cache.key != key:
+            head = [leaf("ActionID", shown_id, {}), leaf("Status", shown_status, {})]
+            if issued:
+                head.append(leaf("DateIssued", issued, {}))
+            attrib = (("Resource", resource),)
+            results = (
+                start_tag("ActionResults", attrib)
+                + "".join(item.xml for item in head)
+                + f"{computers}</ActionResults>"
+            )
             element = parent("ActionResults", attrib, (*head, *fragments), {}, results)
-            cache = action.status_cache = StatusCache(results, element)
+            cache = action.status_cache = StatusCache(key, element)
         answer = cache.answers.get(text)
         if answer is None:
-            if self.faulty("status-fields-ignored"):
-                inner = results
+            if text is None or self.faulty("status-fields-ignored"):
+                inner = cache.fragment.xml  # nothing to filter
             else:
                 try:
                     specs = parse_fields(text)
                 except FieldsError as exc:
                     return plain(400, f"Invalid fields parameter: {exc}")
-                inner = self.fields_filter(cache.fragment.tag).write(cache.fragment, specs)
-            answer = f"{BESAPI_OPEN}{inner}\n</BESAPI>\n"
+                fields_filter = self.fields_filter(cache.fragment.tag)
+                inner = fields_filter.write(cache.fragment, specs, cache.index)
+            answer = f"{BESAPI_OPEN}{inner}\n</BESAPI>\n".encode()
             cache.remember(text, answer)
         return Reply(200, answer, content_type)
 

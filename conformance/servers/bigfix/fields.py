@@ -206,19 +206,26 @@ class FieldsFilter:
                 copy.append(self.keep(child, choice))  # type: ignore[arg-type]
         return copy
 
-    def write(self, fragment: Fragment, specs: tuple[FieldSpec, ...]) -> str:
+    def write(
+        self, fragment: Fragment, specs: tuple[FieldSpec, ...], index: Index | None = None
+    ) -> str:
         """``fragment`` filtered as ``keep`` filters an element, written from the fragments
         (the same document, parsed: ``tests/test_bigfix_server.py`` compares them).
 
         A child's plan (which of its children are written whole, which filtered again) depends
-        only on the choice and on its children's shapes, so it is made once per such pair."""
+        only on the choice and on its children's shapes, so it is made once per such pair.
+        ``index`` (kept with the fragment): only the children a filter can keep are visited
+        (an attribute match on 100000 computers visits the few it names)."""
         if fragment.children is None:  # a leaf: kept whole
             return fragment.xml
         by_name, keys = self.plan(specs)
         choices = self._choices
         fold = self.case_insensitive
         parts: list[str] = []
-        for child in fragment.children:
+        children: Iterable[Fragment] = fragment.children
+        if index is not None and not self.ignore_attributes:
+            children = [fragment.children[at] for at in index.candidates(fragment, by_name, fold)]
+        for child in children:
             name = child.tag.lower() if fold else child.tag
             named = by_name.get(name)
             if named is None:
@@ -315,6 +322,51 @@ class FieldsFilter:
         if merged is None or self.ignore_children:
             return _WHOLE
         return merged
+
+
+@dataclass
+class Index:
+    """Where an element's children are, by (case-folded) name and by attribute value: built
+    once per element and kept with it (``StatusCache``)."""
+
+    _names: dict[bool, dict[str, list[int]]] = field(default_factory=dict)
+    _values: dict[tuple[bool, str, str], dict[str, list[int]]] = field(default_factory=dict)
+
+    def named(self, fragment: Fragment, name: str, fold: bool) -> list[int]:
+        names = self._names.get(fold)
+        if names is None:
+            names = self._names[fold] = {}
+            for at, child in enumerate(fragment.children or ()):
+                names.setdefault(child.tag.lower() if fold else child.tag, []).append(at)
+        return names.get(name, [])
+
+    def having(self, fragment: Fragment, name: str, key: str, value: str, fold: bool) -> list[int]:
+        values = self._values.get((fold, name, key))
+        if values is None:
+            values = self._values[(fold, name, key)] = {}
+            children = fragment.children or ()
+            for at in self.named(fragment, name, fold):
+                found = children[at].get(key)
+                if found is not None:
+                    values.setdefault(found, []).append(at)
+        return values.get(value, [])
+
+    def candidates(
+        self, fragment: Fragment, by_name: dict[str, tuple[FieldSpec, ...]], fold: bool
+    ) -> list[int]:
+        """Positions of the children a filter may keep, in order: every child a spec names,
+        but of a name whose specs match attributes (one that matches none is dropped:
+        ``FieldsFilter.choose``), only those whose attributes match one of them."""
+        found: set[int] = set()
+        for name, named in by_name.items():
+            matching = [spec for spec in named if spec.attributes]
+            if not matching:
+                found.update(self.named(fragment, name, fold))
+                continue
+            for spec in matching:
+                key, value = spec.attributes[0]
+                found.update(self.having(fragment, name, key, value, fold))
+        return sorted(found)
 
 
 @lru_cache(maxsize=256)

@@ -15,7 +15,7 @@ from lxml import etree
 
 from conformance import xmlsafe
 from conformance.paths import SCHEMAS_DIR
-from conformance.servers.bigfix.fields import Fragment
+from conformance.servers.bigfix.fields import Fragment, Index
 from conformance.servers.bigfix.render import parse_http_date
 
 PREFETCH = re.compile(
@@ -64,18 +64,21 @@ class StoredAction:
 @dataclass
 class StatusCache:
     """One rendered status document as fragments (the rows written once, no tree), and its
-    answers by ``?fields=`` value: each filter of a 100000-computer status is written by
-    joining the fragments it keeps."""
+    answers (encoded) by ``?fields=`` value: each filter of a 100000-computer status is
+    written by joining the fragments it keeps, and an answer already written is sent again
+    as it is. ``key`` is what the document was written from (a changed one is written
+    again)."""
 
     KEPT = 4  # filtered answers kept (the oldest goes first)
 
-    results: str
+    key: tuple[Any, ...]
     fragment: Fragment
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str | None, bytes] = field(default_factory=dict)
+    index: Index = field(default_factory=Index)  # where the fragment's children are
 
-    def remember(self, fields: str, answer: str) -> None:
-        if len(self.answers) >= self.KEPT:
-            del self.answers[next(iter(self.answers))]
+    def remember(self, fields: str | None, answer: bytes) -> None:
+        if len(self.answers) >= self.KEPT + 1:
+            del self.answers[next(key for key in self.answers if key is not None)]
         self.answers[fields] = answer
 
 
