@@ -180,10 +180,9 @@ class Document:
             if converted.children and len(self._inner) < INNER_KEPT:
                 self._inner[key] = converted.children
             return converted
-        shared = self.leaves
         items = element.items()
-        attrib = tuple(sorted((_one(k, shared), v) for k, v in items)) if items else ()
-        return Node(_one(element.tag, shared), attrib, "", children)
+        items.sort()
+        return Node(_one(element.tag, self.leaves), tuple(items), "", children)
 
     def read(self, element: etree._Element | Iterable[etree._Element]) -> tuple[Node, ...]:
         """The element children of a filtered ``element`` (or those children, e.g. read as a
@@ -256,15 +255,20 @@ def embeds(small: Node, large: Node) -> bool:
     )
 
 
+Seen = dict[tuple[int, ...], tuple[Any, ...]]  # memo keys by identity -> (result, objects)
+
+
 def unrequested(
     filtered: Sequence[Node],
     fields: Sequence[Field],
     path: str,
-    clean: set[tuple[tuple[Node, ...], tuple[Field, ...]]] | None = None,
+    clean: Seen | None = None,
 ) -> list[str]:
     """Elements among ``filtered`` that no field asks for. ``clean`` remembers children lists
-    already found clean under a field list (a status repeats the same few shapes)."""
-    known = set() if clean is None else clean
+    already found clean under a field list (a status repeats the same few shapes; equal
+    lists read through one ``Document`` are one object, so they are known by identity, and
+    kept alive beside their key)."""
+    known: Seen = {} if clean is None else clean
     problems: list[str] = []
     plans: dict[str, tuple[list[Field], bool, tuple[Field, ...] | None]] = {}
     for child in filtered:
@@ -281,13 +285,13 @@ def unrequested(
             asked = render(fields)
             problems.append(f"{path}/{_describe(child)} was not requested by ?fields={asked}")
         elif allowed is not None and child.children:
-            key = (child.children, allowed)
+            key = (id(child.children), id(allowed))
             if key not in known:
                 found = unrequested(child.children, allowed, f"{path}/{_describe(child)}", known)
                 if found:
                     problems += found
                 else:
-                    known.add(key)
+                    known[key] = (child.children, allowed)
     return problems
 
 
@@ -388,11 +392,11 @@ def lost(
     unfiltered: Sequence[Node],
     fields: Sequence[Field],
     path: str,
-    kept_all: dict[tuple[object, ...], bool] | None = None,
+    kept_all: Seen | None = None,
 ) -> list[str]:
     """What the filter asks for and the unfiltered document has, but the answer lacks.
     ``kept_all`` remembers which (kept children, unfiltered children, list) keep everything."""
-    memo: dict[tuple[object, ...], bool] = {} if kept_all is None else kept_all
+    memo: Seen = {} if kept_all is None else kept_all
     problems: list[str] = []
     exact = {id(kept) for kept in filtered}
     index = _Index(filtered) if len(filtered) > 16 else None
@@ -428,10 +432,12 @@ def lost(
                 return False
             if merged is None:
                 return embeds(element, kept)
-            key = (kept.children, element.children, merged)
-            if key not in memo:
-                memo[key] = not lost(kept.children, element.children, merged, path, memo)
-            return memo[key]
+            key = (id(kept.children), id(element.children), id(merged))
+            found = memo.get(key)
+            if found is None:  # by identity (equal lists read through one Document are one)
+                kept_everything = not lost(kept.children, element.children, merged, path, memo)
+                found = memo[key] = (kept_everything, kept.children, element.children, merged)
+            return bool(found[0])
 
         alike = index.alike(element) if index is not None else None  # the likely one first
         found = (alike is not None and keeps_all(alike)) or any(
