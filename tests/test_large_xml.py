@@ -10,6 +10,7 @@ so the stream paths meet every document the tree judge is tested on.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 from lxml import etree
@@ -176,6 +177,10 @@ def test_streamed_children_are_the_tree_children(label: str, streamed: None) -> 
         assert children.found == (element is not None), path
 
 
+def _serialised(read: list[bytes], element: etree._Element) -> None:
+    read.append(etree.tostring(element))
+
+
 PATHS = (("*", "ActionResults"), ("BESAPI", "ActionResults"), ("BESAPI",), ("*", "No"))
 
 
@@ -191,7 +196,8 @@ def test_children_read_while_judged_are_the_tree_children(
         for schema, filtered in SPEC_SCHEMAS:
             schemas._STREAMED.clear()  # no verdict from an earlier body
             read: list[bytes] = []
-            with schemas.reading(path, lambda e: read.append(etree.tostring(e))) as visit:
+            add = partial(_serialised, read)
+            with schemas.reading(path, add) as visit:
                 problems = _problems(document, schema, filtered)
             if not visit.done:
                 continue
