@@ -26,6 +26,7 @@ import json
 import os
 import threading
 import unittest
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,7 @@ class MutationBudget:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stream: Any = None  # the journal, open and locked, inside ``_locked``
     _offset: int = 0  # how much of the journal is already in ``_accounts``
+    _file: Any = None  # the journal, opened once (closed with the budget)
 
     def enter(self, requirement: str | None) -> None:
         """Account the following requests to ``requirement`` (the test that is running)."""
@@ -220,19 +222,28 @@ class MutationBudget:
             if self.journal is None:
                 yield self._accounts
                 return
+            stream = self._open_journal()
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
+            try:
+                stream.seek(self._offset)  # what other workers appended since
+                for line in stream.read().splitlines():
+                    _apply(self._accounts, line)
+                self._offset = stream.tell()
+                self._stream = stream
+                yield self._accounts
+            finally:
+                self._stream = None
+                fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+
+    def _open_journal(self) -> Any:
+        """The journal, opened at the first count and kept open (every POST of a run used to
+        create its folder and open it again); closed when the budget is collected."""
+        if self._file is None:
+            assert self.journal is not None
             self.journal.parent.mkdir(parents=True, exist_ok=True)
-            with self.journal.open("a+", encoding="utf-8") as stream:
-                fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
-                try:
-                    stream.seek(self._offset)  # what other workers appended since
-                    for line in stream.read().splitlines():
-                        _apply(self._accounts, line)
-                    self._offset = stream.tell()
-                    self._stream = stream
-                    yield self._accounts
-                finally:
-                    self._stream = None
-                    fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+            self._file = self.journal.open("a+", encoding="utf-8")
+            weakref.finalize(self, self._file.close)
+        return self._file
 
     def _record(self, accounts: dict[str, _Account], record: dict[str, Any]) -> None:
         line = json.dumps(record, sort_keys=True)

@@ -136,35 +136,47 @@ def _body_problem(
     if media is None:
         return f"request Content-Type {content_type or '(none)'} is not documented"
     if media.is_xml:
-        xml = schemas.xml_problems(body, media.schema)
-        return f"request body: {xml[0]}" if xml else None
+        return _xml_request_problem(media.schema, hashlib.sha256(body).digest(), body)
     if media.is_json and media.schema_uri is not None:
         return _json_request_problem(media.schema_uri, version, hashlib.sha256(body).digest(), body)
     return None
 
 
-_REQUEST_VERDICTS: dict[tuple[str, str | None, bytes], str | None] = {}
+_REQUEST_VERDICTS: dict[tuple[object, ...], str | None] = {}
+
+
+def _remember(key: tuple[object, ...], verdict: str | None) -> str | None:
+    if len(_REQUEST_VERDICTS) >= 4096:
+        _REQUEST_VERDICTS.clear()
+    _REQUEST_VERDICTS[key] = verdict
+    return verdict
+
+
+def _xml_request_problem(schema: Mapping[str, Any], digest: bytes, body: bytes) -> str | None:
+    """The first problem of an XML request body, judged once per process for the same bytes
+    and schema (as ``_json_request_problem``; BigFix bodies name up to 10000 targets)."""
+    key = ("xml", json.dumps(schema, sort_keys=True, default=str), digest)
+    if key in _REQUEST_VERDICTS:
+        return _REQUEST_VERDICTS[key]
+    xml = schemas.xml_problems(body, schema)
+    return _remember(key, f"request body: {xml[0]}" if xml else None)
 
 
 def _json_request_problem(uri: str, version: str | None, digest: bytes, body: bytes) -> str | None:
     """The first problem of a JSON request body, judged once per process for the same bytes:
     the suite sends the same bodies again (derandomised examples, several runs in one process),
     some of them 10000 device UIDs long."""
-    key = (uri, version, digest)
-    if key not in _REQUEST_VERDICTS:
-        try:
-            document = json.loads(body)
-        except (ValueError, RecursionError):
-            verdict: str | None = "request body is not JSON"
-        else:
-            problems = schemas.json_problems(uri, document, version)
-            verdict = (
-                f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
-            )
-        if len(_REQUEST_VERDICTS) >= 4096:
-            _REQUEST_VERDICTS.clear()
-        _REQUEST_VERDICTS[key] = verdict
-    return _REQUEST_VERDICTS[key]
+    key = ("json", uri, version, digest)
+    if key in _REQUEST_VERDICTS:
+        return _REQUEST_VERDICTS[key]
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return _remember(key, "request body is not JSON")
+    problems = schemas.json_problems(uri, document, version)
+    return _remember(
+        key, f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
+    )
 
 
 # -- the response ---------------------------------------------------------------------------

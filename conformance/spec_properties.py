@@ -129,10 +129,22 @@ def operations(api: str, *, bundled: bool = False) -> Iterator[SpecOperation]:
 
 def enabled_checks(operation: SpecOperation) -> list[Callable[..., Any]]:
     """``CHECKS`` less those ``schemathesis.toml`` switches off for this operation."""
-    raw = load_schema(operation.api).raw_schema
+    return list(_enabled_checks(operation.api, operation.operation.operation_id))
+
+
+@cache
+def _enabled_checks(api: str, operation_id: str) -> tuple[Callable[..., Any], ...]:
+    """Once per process and operation: schemathesis builds the operation's configuration from
+    the whole project hierarchy at each call (~2 ms, at every spec-drawn exchange)."""
+    raw = load_schema(api).raw_schema
     project = _config().projects.get(raw)
-    config = project.checks_config_for(operation=operation.schemathesis)
-    return [check for name, check in CHECKS.items() if config.get_by_name(name=name).enabled]
+    for found in operations(api):
+        if found.operation.operation_id == operation_id:
+            config = project.checks_config_for(operation=found.schemathesis)
+            return tuple(
+                check for name, check in CHECKS.items() if config.get_by_name(name=name).enabled
+            )
+    raise KeyError(f"{api}:{operation_id}")
 
 
 def required_query(operation: SpecOperation) -> set[str]:

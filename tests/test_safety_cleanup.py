@@ -268,3 +268,29 @@ def test_ctrl_c_mid_run_leaves_a_whole_partial_report(tmp_path: Path, signum: in
     statuses = {record["status"] for record in report["requirements"]}
     assert statuses - {"untested"}, "the results so far are in the report"
     assert not [path for path in (tmp_path / "report").iterdir() if path.suffix == ".tmp"]
+
+
+def test_lines_that_add_something_to_remove_reach_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``intend`` and ``created`` are fsync'ed before the request they announce; the closing
+    lines only flushed (README: crash safe). Every line is in the file at once either way."""
+    synced: list[list[str]] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append([json.loads(line)["state"] for line in path.read_text().splitlines()])
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "ledger-main.jsonl"
+    ledger = Ledger(path)
+    kept = ledger.intend("bigfix", "kept")
+    ledger.created(kept, "DELETE", "/api/action/1")
+    ledger.removed(kept)
+    refused = ledger.intend("bigfix", "refused")
+    ledger.not_created(refused)
+    states = ["intended", "created", "removed", "intended", "not-created"]
+    assert [json.loads(line)["state"] for line in path.read_text().splitlines()] == states
+    assert synced == [states[:1], states[:2], states[:4]]
+    assert [entry.state for entry in ledger.entries()] == ["removed", "not-created"]

@@ -6,6 +6,7 @@ request's read timeout is derived from the ``timeoutSeconds`` it asks for.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,13 @@ _SYNTHETIC_DEVICE_PREFIX = "ac"
 
 def synthetic_device_uids(count: int, start: int = 0) -> list[str]:
     """``count`` distinct well-formed device UIDs (32 hex digits) that name no real device."""
-    return [f"{_SYNTHETIC_DEVICE_PREFIX}{index:030x}" for index in range(start, start + count)]
+    return list(_synthetic_device_uids(count, start))
+
+
+@functools.lru_cache(maxsize=64)
+def _synthetic_device_uids(count: int, start: int) -> tuple[str, ...]:
+    # Written once per process: the device-limit tests ask for 10000 and more in every run.
+    return tuple(f"{_SYNTHETIC_DEVICE_PREFIX}{index:030x}" for index in range(start, start + count))
 
 
 def read_timeout(client: ApiClient, timeout_seconds: object) -> float:
