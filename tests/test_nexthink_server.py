@@ -28,6 +28,8 @@ from conformance.servers.nexthink import (
     SEEDED_ENGINES,
     Engine,
     NexthinkApp,
+    is_device_uid,
+    malformed_device_uids,
 )
 from conformance.suites.nexthink.runs import synthetic_device_uids
 
@@ -389,3 +391,21 @@ def test_device_limit_variant_names_its_limit(variant_post: Callable[[str], Post
     assert post.app.fixtures()["device_limit"] == 1000  # type: ignore[attr-defined]
     over = post({"remoteActionUid": MANUAL, "deviceUids": synthetic_device_uids(1001)})
     assert (over.status_code, over.json()["code"]) == (400, "TOO_MANY_DEVICES")
+
+
+def test_a_device_uid_list_is_judged_entry_by_entry() -> None:
+    """The one-expression check of a whole list finds exactly the entries the per-entry
+    check finds, including an entry that hides two UIDs behind a line break."""
+    hex32, guid = "0123456789abcdefABCDEF0123456789", "12345678-1234-1234-1234-123456789abc"
+    lists = [
+        [hex32, guid] * 3,
+        [f"{hex32}\n{hex32}"],
+        [hex32, f"{hex32}\n"],
+        ["", hex32],
+        [hex32, "x", guid, "not-a-uid"],
+        [guid.upper(), hex32.lower()],
+        [],
+    ]
+    for devices in lists:
+        expected = [uid for uid in devices if not is_device_uid(uid)]
+        assert malformed_device_uids(devices) == expected, devices

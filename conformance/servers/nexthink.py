@@ -9,6 +9,7 @@ behaviour each, named after the requirement it breaks.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -40,8 +41,12 @@ SLOW_ENGINE_SECONDS = 1.2
 IGNORED_TIMEOUT_SECONDS = 4.0
 # A portal user without "Allow API of remote actions".
 RESTRICTED_USER = (BUNDLED_RESTRICTED_USER, BUNDLED_RESTRICTED_PASSWORD)
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_HEX32_PATTERN = r"[0-9a-fA-F]{32}"
+_GUID = re.compile(_GUID_PATTERN)
+_HEX32 = re.compile(_HEX32_PATTERN)
+_UID = f"(?:{_HEX32_PATTERN}|{_GUID_PATTERN})"
+_UID_LINES = re.compile(rf"{_UID}(?:\n{_UID})*")  # device UIDs, one per line
 
 # The error table of the vendor page: code -> (HTTP status, description).
 ERRORS: dict[str, tuple[int, str]] = {
@@ -319,7 +324,7 @@ class Run:
 
 
 def _is_str_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, list) and all(map(isinstance, value, itertools.repeat(str)))
 
 
 def _is_positive_int(value: object) -> bool:
@@ -343,6 +348,16 @@ FIELD_TYPES: dict[str, Callable[[object], bool]] = {
 
 def is_device_uid(value: str) -> bool:
     return bool(_HEX32.fullmatch(value) or _GUID.fullmatch(value))
+
+
+def malformed_device_uids(devices: list[str]) -> list[str]:
+    """The entries of ``devices`` that are not device UIDs, in order. A list of 10000 is
+    matched by one regular expression over its lines (an entry holding a line break makes
+    the line count differ, and then each entry is matched on its own)."""
+    joined = "\n".join(devices)
+    if joined.count("\n") == len(devices) - 1 and _UID_LINES.fullmatch(joined):
+        return []
+    return [uid for uid in devices if not is_device_uid(uid)]
 
 
 def _reject_constant(name: str) -> Any:
@@ -495,7 +510,7 @@ class NexthinkApp(ReferenceApp):
             )
 
         def invalid_device_uid() -> RunError | None:
-            malformed = [uid for uid in devices if not is_device_uid(uid)]
+            malformed = malformed_device_uids(devices)
             if malformed and not self.faulty("device-uid-unchecked"):
                 return RunError("INVALID_DEVICE_UID", json.dumps(malformed[0]))
             return None

@@ -51,11 +51,10 @@ from conformance.servers.bigfix.render import (
     plain,
 )
 from conformance.servers.bigfix.state import (
-    SCHEMA_LOCK,
     Download,
     StatusCache,
     StoredAction,
-    bes_schema,
+    bes_problem,
     downloads_of,
     seed_computers,
     seeded_actions,
@@ -225,7 +224,7 @@ class BigFixApp(ReferenceApp):
             return self.bad_request(f"The request body is not valid XML: {exc}")
         if self.faulty("sourced-500") and root.find("./SourcedFixletAction") is not None:
             return plain(500, "Internal Server Error")
-        problem = self.refusal(root)
+        problem = self.refusal(root, request.body)
         if problem is not None:
             return self.bad_request(problem)
         size = target_list_size(root)
@@ -241,8 +240,9 @@ class BigFixApp(ReferenceApp):
             )
         return Reply(400, b"") if self.faulty("error-empty") else plain(400, message)
 
-    def refusal(self, root: etree._Element) -> str | None:
-        """Why a parsed body cannot become an action, or None."""
+    def refusal(self, root: etree._Element, body: bytes | None = None) -> str | None:
+        """Why a parsed body cannot become an action, or None (``body``: the bytes ``root`` was
+        parsed from, so their schema verdict can be reused)."""
         if root.tag != "BES":
             return f"Expected a <BES> document, got <{root.tag}>"
         checked = root
@@ -254,11 +254,9 @@ class BigFixApp(ReferenceApp):
             return "A MemberAction of a Multiple Action Group cannot contain a FixletSource"
         lenient = self.faulty("invalid-accepted") and root.find("./*/Title") is not None
         if not lenient:
-            with SCHEMA_LOCK:
-                schema = bes_schema()
-                if not schema.validate(checked):
-                    error = schema.error_log.last_error
-                    return f"The BES document is not valid: line {error.line}: {error.message}"
+            problem = bes_problem(checked, body if checked is root else None)
+            if problem is not None:
+                return problem
         if len(root) != 1 or root[0].tag not in ACTION_KINDS:
             return "The BES document holds no SingleAction, SourcedFixletAction or MAG"
         return None
