@@ -41,7 +41,14 @@ from conformance.report.model import target_record
 from conformance.runconfig import FLAGS, RunConfig, options_of
 from conformance.selection import not_selected_record
 from conformance.target import Target
-from conformance.verdict import SPEC_DRAWN_ONLY, CaseResult, grade, summarise, weak_reason
+from conformance.verdict import (
+    SPEC_DRAWN_ONLY,
+    CaseResult,
+    grade,
+    notes_of,
+    summarise,
+    weak_reason,
+)
 
 if TYPE_CHECKING:
     from conformance.catalogue import Requirement
@@ -716,6 +723,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         reason=reason,
         untested=properties.get("untested"),
         weak=weak_reason(report.user_properties),
+        notes=notes_of(report.user_properties),
         judged=properties.get("judged"),
         no_evidence=properties.get("no_evidence"),
     )

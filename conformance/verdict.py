@@ -33,6 +33,7 @@ from conformance.expectations import Expectation
 
 MAX_EVIDENCE = 5
 WEAK_KEY = "actionconform-weak"
+NOTE_KEY = "actionconform-note"
 UNFINISHED = "the case did not run to its end"
 SPEC_DRAWN_ONLY = (
     "only spec-drawn requests reached it and no answer showed it holding (a documented 404 to a "
@@ -60,6 +61,7 @@ class CaseResult:
     weak: str | None = None
     judged: dict[str, dict[str, Any]] = field(default_factory=dict)
     no_evidence: str | None = None
+    notes: list[str] = field(default_factory=list)  # what a pass rests on (``add_note``)
 
     def record(
         self,
@@ -72,6 +74,7 @@ class CaseResult:
         weak: str | None = None,
         judged: dict[str, dict[str, Any]] | None = None,
         no_evidence: str | None = None,
+        notes: list[str] | None = None,
     ) -> None:
         """Fold one phase report (``setup``, ``call``, ``teardown``) into the case.
 
@@ -79,6 +82,7 @@ class CaseResult:
         reason or the failure text; ``untested`` turns a failed or skipped phase into "could not
         judge" with that reason.
         """
+        self.notes += [note for note in notes or [] if note not in self.notes]
         for requirement_id, verdict in (judged or {}).items():
             mine = self.judged.setdefault(requirement_id, {"passed": 0, "failed": []})
             mine["passed"] += int(verdict.get("passed", 0))
@@ -111,6 +115,17 @@ def mark_weak(node: Any, why: str) -> None:
     with ``strength: weak``.
     """
     node.user_properties.append((WEAK_KEY, why))
+
+
+def add_note(node: Any, note: str) -> None:
+    """Say what the running test's pass rests on when it judged less than it could (e.g. a
+    share of examples left unsent, and why): the note reaches the report as the passed
+    requirement's evidence. ``node`` is the pytest item (``request.node``)."""
+    node.user_properties.append((NOTE_KEY, note))
+
+
+def notes_of(user_properties: list[tuple[str, object]]) -> list[str]:
+    return list(dict.fromkeys(str(value) for key, value in user_properties if key == NOTE_KEY))
 
 
 def weak_reason(user_properties: list[tuple[str, object]]) -> str | None:
@@ -172,6 +187,10 @@ def requirement_status(
             record["evidence"] = [{"message": why, "strength": "weak"}]
         else:
             record["strength"] = "strong"
+        notes = [note for case in passed for note in case.notes]
+        record["evidence"] = record.get("evidence", []) + [
+            {"message": note} for note in dict.fromkeys(notes)
+        ]
     elif unjudged:
         status = "untested"
         reasons = [case.reason for case in unjudged]

@@ -15,6 +15,7 @@ API = ApiProfile(
         "missing_action_id": INTEGER,
         "fixlet_site": STRING,
         "fixlet_id": INTEGER,
+        "fields_example_bytes": INTEGER,
     },
     server="conformance.servers.bigfix:BigFixApp",
 )
