@@ -294,6 +294,12 @@ _STREAMED: dict[tuple[Any, ...], bool] = {}
 _STREAMED_KEPT = 256
 
 
+def forget_verdicts() -> None:
+    """Forget the stream verdicts of equal bodies (``_STREAMED``: benchmarks, tests)."""
+    with _REMEMBERED_LOCK:
+        _STREAMED.clear()
+
+
 def _xsd_name(schema: Mapping[str, Any], filtered: bool) -> str | None:
     name = schema.get("x-xsd-filtered") if filtered else None
     return name or schema.get("x-xsd")
