@@ -76,6 +76,7 @@ class Node(NamedTuple):
 
 
 Leaves = dict[Any, Any]  # leaves, names and children tuples, each kept once
+_NEW = tuple.__new__  # a Node without NamedTuple's Python-level __new__ (100000 per read)
 
 
 def _one(value: Any, shared: Leaves) -> Any:
@@ -182,7 +183,7 @@ class Document:
             return converted
         items = element.items()
         items.sort()
-        return Node(_one(element.tag, self.leaves), tuple(items), "", children)
+        return _NEW(Node, (_one(element.tag, self.leaves), tuple(items), "", children))
 
     def read(self, element: etree._Element | Iterable[etree._Element]) -> tuple[Node, ...]:
         """The element children of a filtered ``element`` (or those children, e.g. read as a

@@ -129,7 +129,7 @@ class UnfilteredStatus:
         self._results: filters.Document | None = None
         self._computers: Computers | None = None
         self._filters: st.SearchStrategy[tuple[Field, ...]] | None = None
-        self._kept: dict[bytes, Kept] = {}  # large filtered answers read, by body digest
+        self._kept: dict[bytes, Kept] = {}  # the last large filtered answer read, by digest
         self.share: ExampleShare | None = None  # while the generated examples run
 
     def get(self) -> filters.Document:
@@ -162,8 +162,7 @@ class UnfilteredStatus:
             if len(response.content) < schemas.STREAM_BYTES:
                 return kept
         digest = hashlib.blake2b(response.content, digest_size=32).digest()
-        if len(self._kept) >= 4:
-            del self._kept[next(iter(self._kept))]
+        self._kept.clear()  # the last one only: a projected answer is ~50 MiB as data
         self._kept[digest] = kept
         return kept
 
