@@ -30,6 +30,7 @@ from conformance.servers.base import (
 from conformance.servers.bigfix.fields import (
     FieldsError,
     FieldsFilter,
+    Fragment,
     deep_copy,
     leaf,
     parent,
@@ -93,6 +94,8 @@ class BigFixApp(ReferenceApp):
         self.actions: dict[int, StoredAction] = seeded_actions()
         if computers is not None:
             seed_computers(self.actions, computers)
+            for action in self.actions.values():  # written when seeded, not at the first read
+                self.status_rows(action)
         self.next_id = max(self.actions) + 1
 
     # -- plumbing ------------------------------------------------------------------------
@@ -334,17 +337,9 @@ class BigFixApp(ReferenceApp):
             return Reply(204, b"")
         return Reply(200, "ok", TEXT)
 
-    @route("GET", ACTION + r"/status")
-    def get_status(self, request: Request, action_id: str) -> Reply:
-        found = self.lookup(action_id, "status-unknown-200")
-        if isinstance(found, Reply):
-            return found
-        action = found
-        shown_id = action.id + 1 if self.faulty("status-wrong-actionid") else action.id
-        shown_status = action.status
-        if action.status == "Stopped" and self.faulty("stop-reopens"):
-            self.stopped_reads[action.id] = self.stopped_reads.get(action.id, 0) + 1
-            shown_status = "Stopped" if self.stopped_reads[action.id] == 1 else "Open"
+    def status_rows(self, action: StoredAction) -> tuple[str, tuple[Fragment, ...]]:
+        """The ``<Computer>`` rows of an action's status, written and as fragments (once:
+        computers change only when seeded)."""
         with_state = not self.faulty("status-no-state")
         rows = action.rendered_computers.get(with_state)
         if rows is None:
@@ -357,7 +352,20 @@ class BigFixApp(ReferenceApp):
                 "".join(row.xml for row in fragments),
                 fragments,
             )
-        computers, fragments = rows
+        return rows
+
+    @route("GET", ACTION + r"/status")
+    def get_status(self, request: Request, action_id: str) -> Reply:
+        found = self.lookup(action_id, "status-unknown-200")
+        if isinstance(found, Reply):
+            return found
+        action = found
+        shown_id = action.id + 1 if self.faulty("status-wrong-actionid") else action.id
+        shown_status = action.status
+        if action.status == "Stopped" and self.faulty("stop-reopens"):
+            self.stopped_reads[action.id] = self.stopped_reads.get(action.id, 0) + 1
+            shown_status = "Stopped" if self.stopped_reads[action.id] == 1 else "Open"
+        computers, fragments = self.status_rows(action)
         resource = self.resource(request, f"/api/action/{shown_id}/status")
         issued = "" if self.varies("optional-omitted") else http_date(action.issued)
         content_type = "text/html" if self.faulty("status-html") else XML
