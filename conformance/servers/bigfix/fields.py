@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -219,12 +220,52 @@ class FieldsFilter:
         if fragment.children is None:  # a leaf: kept whole
             return fragment.xml
         by_name, keys = self.plan(specs)
-        choices = self._choices
         fold = self.case_insensitive
         parts: list[str] = []
-        children: Iterable[Fragment] = fragment.children
-        if index is not None and not self.ignore_attributes:
-            children = [fragment.children[at] for at in index.candidates(fragment, by_name, fold)]
+        if index is None:
+            self._write_each(fragment.children, by_name, keys, parts)
+        else:
+            children = fragment.children
+            kept = None if self.ignore_attributes else index.candidates(fragment, by_name, fold)
+            for run in index.runs(fragment):
+                named = by_name.get(run.tag.lower() if fold else run.tag)
+                if named is None:
+                    continue
+                if keys[run.tag.lower() if fold else run.tag]:
+                    if kept is None:
+                        members = children[run.start : run.end]
+                    else:
+                        low, high = bisect_left(kept, run.start), bisect_left(kept, run.end)
+                        members = tuple(children[at] for at in kept[low:high])
+                    self._write_each(members, by_name, keys, parts)
+                    continue
+                # No attribute match: one choice for the whole run (name, has children).
+                shape = (id(named), run.parent)
+                choice = self._choices.get(shape)
+                if choice is None:
+                    first = children[run.start]
+                    choice = self._choices[shape] = self.choose(first, named, run.parent)
+                if choice is _WHOLE:
+                    parts.append(index.written(fragment, run))
+                elif choice is not _DROP:
+                    parts += [
+                        self._write_child(child, choice)  # type: ignore[arg-type]
+                        for child in children[run.start : run.end]
+                    ]
+        if not parts:
+            return fragment.empty
+        return fragment.open + "".join(parts) + fragment.close
+
+    def _write_each(
+        self,
+        children: Iterable[Fragment],
+        by_name: dict[str, tuple[FieldSpec, ...]],
+        keys: dict[str, tuple[str, ...]],
+        parts: list[str],
+    ) -> None:
+        """Write each of ``children`` as the filter keeps it, one by one, into ``parts``."""
+        choices = self._choices
+        fold = self.case_insensitive
         for child in children:
             name = child.tag.lower() if fold else child.tag
             named = by_name.get(name)
@@ -244,9 +285,6 @@ class FieldsFilter:
                 parts.append(child.xml)
             elif choice is not _DROP:
                 parts.append(self._write_child(child, choice))  # type: ignore[arg-type]
-        if not parts:
-            return fragment.empty
-        return fragment.open + "".join(parts) + fragment.close
 
     def _write_child(self, child: Fragment, specs: tuple[FieldSpec, ...]) -> str:
         if child.children is None:
@@ -324,13 +362,50 @@ class FieldsFilter:
         return merged
 
 
+class Run(NamedTuple):
+    """Consecutive children with one name, all with children or all leaves."""
+
+    tag: str
+    parent: bool
+    start: int
+    end: int
+
+
 @dataclass
 class Index:
-    """Where an element's children are, by (case-folded) name and by attribute value: built
-    once per element and kept with it (``StatusCache``)."""
+    """Where an element's children are, by (case-folded) name, by attribute value and in
+    runs (``Run``), and each run written whole: built once per element and kept with it
+    (``StatusCache``)."""
 
     _names: dict[bool, dict[str, list[int]]] = field(default_factory=dict)
     _values: dict[tuple[bool, str, str], dict[str, list[int]]] = field(default_factory=dict)
+    _runs: list[Run] | None = None
+    _written: dict[int, str] = field(default_factory=dict)
+
+    def runs(self, fragment: Fragment) -> list[Run]:
+        if self._runs is None:
+            self._runs = []
+            children = fragment.children or ()
+            start = 0
+            for at in range(1, len(children) + 1):
+                first = children[start]
+                parent = first.children is not None
+                if at == len(children) or (
+                    children[at].tag != first.tag or (children[at].children is not None) != parent
+                ):
+                    self._runs.append(Run(first.tag, parent, start, at))
+                    start = at
+        return self._runs
+
+    def written(self, fragment: Fragment, run: Run) -> str:
+        """The run's children as written, joined (once)."""
+        found = self._written.get(run.start)
+        if found is None:
+            children = fragment.children or ()
+            found = self._written[run.start] = "".join(
+                child.xml for child in children[run.start : run.end]
+            )
+        return found
 
     def named(self, fragment: Fragment, name: str, fold: bool) -> list[int]:
         names = self._names.get(fold)
