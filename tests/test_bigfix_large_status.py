@@ -107,7 +107,7 @@ def test_a_large_status_gets_a_smaller_share_of_generated_filters(tmp_path: Path
     """Past the byte budget, drawn filters that may keep every Computer are not sent (the
     report says which and why); the others are, and the draws do not change."""
     full, full_record = _fields_run(BigFixApp(computers=COUNT), tmp_path / "full", 1 << 40)
-    budget = 1 << 20  # a 5000-computer status is ~1.7 MB
+    budget = 1 << 20  # a 5000-computer status is ~1.7 MB, its documented filters bring ~3 MB
     part, part_record = _fields_run(BigFixApp(computers=COUNT), tmp_path / "part", budget)
     assert _notes(full_record) == []
     unsent = [fields for fields in full if fields not in part]
@@ -121,8 +121,7 @@ def test_a_large_status_gets_a_smaller_share_of_generated_filters(tmp_path: Path
     kept = [
         f for f in part if any(s.name == "Computer" and not s.attributes for s in parse_fields(f))
     ]
-    first_unsent = full.index(unsent[0])  # filters that keep every computer were sent only
-    assert kept and all(full.index(fields) < first_unsent for fields in kept)  # before it
+    assert kept == []  # the documented filters' answers alone brought more than the budget
     (note,) = _notes(part_record)
     assert f"{len(unsent)} of the " in note and f"fields_example_bytes = {budget};" in note
 
