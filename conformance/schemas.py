@@ -273,11 +273,12 @@ _READING = threading.local()
 
 @contextmanager
 def reading(
-    path: tuple[str, ...], add: Callable[[etree._Element], object]
+    path: tuple[str, ...], add: Callable[[list[etree._Element]], object]
 ) -> Iterator[xmlsafe.Visit]:
     """While inside, the first large body this thread judges as a stream (a response the
     code inside asks for, judged by the spec judge as it arrives) hands each element child of
-    the element at ``path`` to ``add`` while it is validated: one pass judges the body and
+    the element at ``path`` to ``add`` (a list at a time) while it is validated: one pass
+    judges the body and
     reads it. The ``Visit`` yielded says whether that happened: ``done`` only when the body
     was judged clean and read to its end; otherwise the caller reads the body itself (what
     ``add`` was given meanwhile is to be thrown away)."""

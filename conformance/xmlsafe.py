@@ -109,12 +109,15 @@ def _pull(
 class Visit:
     """Who reads the element children of the element at ``path`` (names from the root down,
     ``*`` first for any root) while ``stream_root`` validates a document: ``add`` is called
-    with each complete child, in document order, before it is removed. ``found``: the element
+    with the complete children read since it was last called (a list, in document order)
+    before they are removed. ``found``: the element
     at ``path`` was seen (``attrib``: its attributes); ``done``: every child of it was handed
     over and the document ended (only then is what was handed over the element's children).
     An ``add`` that raises is not called again and leaves ``done`` false."""
 
-    def __init__(self, path: tuple[str, ...], add: Callable[[etree._Element], object]) -> None:
+    def __init__(
+        self, path: tuple[str, ...], add: Callable[[list[etree._Element]], object]
+    ) -> None:
         self.path = path
         self.add = add
         self.found = False
@@ -135,11 +138,10 @@ class Visit:
         """Hand over and remove the children of ``target`` that are complete (all of them
         when it is ``closed``; else all but the last, which may still be read)."""
         complete = target[:] if closed else target[:-1]
-        for child in complete:
-            if self.failed or not isinstance(child.tag, str):
-                continue
+        elements = [child for child in complete if isinstance(child.tag, str)]
+        if elements and not self.failed:
             try:
-                self.add(child)
+                self.add(elements)
             except Exception:  # a reader's bug: it falls back to reading the body itself
                 self.failed = True
         del target[: len(complete)]

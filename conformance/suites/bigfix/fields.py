@@ -80,6 +80,9 @@ class Node(NamedTuple):
 
 Leaves = dict[Any, Any]  # leaves, names and children tuples, each kept once
 _NEW = tuple.__new__  # a Node without NamedTuple's Python-level __new__ (100000 per read)
+_TOSTRING = etree.tostring
+_BLAKE2B = hashlib.blake2b  # a 128-bit digest of an element as lxml writes it: equal digests,
+# equal elements (the serialisation fixes name, attributes, text and children)
 
 
 def _one(value: Any, shared: Leaves) -> Any:
@@ -124,12 +127,6 @@ def _children(element: etree._Element | Iterable[etree._Element]) -> Iterable[et
     return element
 
 
-def _digest(written: bytes) -> bytes:
-    """A 128-bit BLAKE2 digest of an element as lxml writes it: equal digests, equal
-    elements (the serialisation fixes name, attributes, text and children)."""
-    return hashlib.blake2b(written, digest_size=16).digest()
-
-
 INNER_KEPT = 4096  # element contents remembered per document (a status repeats a few)
 
 
@@ -148,17 +145,19 @@ class Document:
         self._inner: dict[tuple[Any, bytes], tuple[Node, ...]] = {}
         self._read: list[Node] = []
         for child in _children(element):
-            self.add(child)
+            self.add([child])
 
-    def add(self, child: etree._Element) -> None:
-        """Read one more child (e.g. while the spec judge reads the body as a stream); the
+    def add(self, children: list[etree._Element]) -> None:
+        """Read more children (e.g. while the spec judge reads the body as a stream); the
         document is complete once ``children`` is first asked for."""
-        written = etree.tostring(child, with_tail=False)
-        digest = _digest(written)
-        found = self.by_digest.get(digest)
-        if found is None:
-            found = self.by_digest[digest] = self._convert(child, written)
-        self._read.append(found)
+        written = [_TOSTRING(child, with_tail=False) for child in children]
+        digests = [_BLAKE2B(text, digest_size=16).digest() for text in written]
+        by_digest = self.by_digest
+        for child, text, digest in zip(children, written, digests, strict=True):
+            found = by_digest.get(digest)
+            if found is None:
+                found = by_digest[digest] = self._convert(child, text)
+            self._read.append(found)
 
     @cached_property
     def children(self) -> tuple[Node, ...]:
@@ -199,7 +198,7 @@ class Document:
         (compared by identity)."""
         reader = self.reader()
         for child in _children(element):
-            reader.add(child)
+            reader.add([child])  # one at a time: a stream drops each once the next is read
         return reader.kept()
 
     def reader(self) -> Reader:
@@ -224,18 +223,24 @@ class Reader:
         self._kept: list[Node] = []
         self._misses = 0
 
-    def add(self, child: etree._Element) -> None:
+    def add(self, children: list[etree._Element]) -> None:
         document = self.document
-        written = etree.tostring(child, with_tail=False)
+        written = [_TOSTRING(child, with_tail=False) for child in children]
         # A filter that leaves children out changes every element: after 64 misses in a row
         # the digest (a fast path only) is not tried again.
-        found = document.by_digest.get(_digest(written)) if self._misses < 64 else None
-        if found is None:
-            self._misses += 1
-            found = document._convert(child, written)
+        if self._misses < 64:
+            by_digest = document.by_digest
+            found = [by_digest.get(_BLAKE2B(text, digest_size=16).digest()) for text in written]
         else:
-            self._misses = 0
-        self._kept.append(found)
+            found = [None] * len(children)
+        kept = self._kept
+        for child, text, known in zip(children, written, found, strict=True):
+            if known is None:
+                self._misses += 1
+                kept.append(document._convert(child, text))
+            else:
+                self._misses = 0
+                kept.append(known)
 
     def kept(self) -> tuple[Node, ...]:
         return tuple(self._kept)
