@@ -150,6 +150,18 @@ def _response(content: bytes) -> Response:
     return Response(200, CaseInsensitiveDict(), content, exchange)
 
 
+def _tree_children(
+    root: etree._Element, path: tuple[str, ...]
+) -> tuple[etree._Element | None, list[bytes]]:
+    """The element at ``path`` of a parsed document and its element children, written."""
+    element: etree._Element | None = root if path[0] in ("*", root.tag) else None
+    for name in path[1:]:
+        element = element.find(name) if element is not None else None
+    if element is None:
+        return None, []
+    return element, [etree.tostring(e) for e in element.iterchildren(etree.Element)]
+
+
 @pytest.mark.parametrize("label", sorted(MADE))
 def test_streamed_children_are_the_tree_children(label: str, streamed: None) -> None:
     document = MADE[label]
@@ -164,14 +176,7 @@ def test_streamed_children_are_the_tree_children(label: str, streamed: None) -> 
             with pytest.raises(checks.CheckFailure):
                 list(checks.XmlChildren(_response(document), path))
             continue
-        element: etree._Element | None = root if path[0] in ("*", root.tag) else None
-        for name in path[1:]:
-            element = element.find(name) if element is not None else None
-        expected = (
-            [etree.tostring(e) for e in element.iterchildren(etree.Element)]
-            if element is not None
-            else []
-        )
+        element, expected = _tree_children(root, path)
         children = checks.XmlChildren(_response(document), path)
         assert [etree.tostring(e) for e in children] == expected, path
         assert children.found == (element is not None), path
@@ -202,15 +207,7 @@ def test_children_read_while_judged_are_the_tree_children(
             if not visit.done:
                 continue
             assert problems == [], (path, schema)
-            root = xmlsafe.parse(document)
-            element: etree._Element | None = root if path[0] in ("*", root.tag) else None
-            for name in path[1:]:
-                element = element.find(name) if element is not None else None
-            expected = (
-                [etree.tostring(e) for e in element.iterchildren(etree.Element)]
-                if element is not None
-                else []
-            )
+            element, expected = _tree_children(xmlsafe.parse(document), path)
             assert read == expected, path
             assert visit.found == (element is not None), path
             if element is not None:
