@@ -10,7 +10,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -292,15 +292,20 @@ class FieldsFilter:
         key = (id(specs), id(child.shapes))  # both live as long as this filter's choices
         plan = self._written.get(key)
         if plan is None:
-            plan = self._written[key] = self._plan_children(child, specs)
+            planned = self._plan_children(child, specs)
+            # the positions of the children written (the shapes fix how many there are)
+            plan = self._written[key] = (
+                planned
+                if planned is _GENERAL
+                else tuple(at for at, kept in enumerate(planned) if kept)
+            )
         if plan is _GENERAL:
             return self.write(child, specs)
-        parts = [
-            grandchild.xml for grandchild, kept in zip(child.children, plan, strict=True) if kept
-        ]
-        if not parts:
+        if not plan:
             return child.empty
-        return child.open + "".join(parts) + child.close
+        children = child.children
+        positions = cast("tuple[int, ...]", plan)
+        return child.open + "".join([children[at].xml for at in positions]) + child.close
 
     def _plan_children(self, child: Fragment, specs: tuple[FieldSpec, ...]) -> Any:
         """For each child of ``child``, whether it is written (whole: a leaf, or kept whole);

@@ -70,7 +70,8 @@ class StatusCache:
     as it is. ``key`` is what the document was written from (a changed one is written
     again)."""
 
-    KEPT = 4  # filtered answers kept (the oldest goes first)
+    KEPT = 16  # filtered answers kept (the oldest goes first) ...
+    KEPT_BYTES = 128 << 20  # ... and at most this many bytes of them
 
     key: tuple[Any, ...]
     fragment: Fragment
@@ -78,9 +79,12 @@ class StatusCache:
     index: Index = field(default_factory=Index)  # where the fragment's children are
 
     def remember(self, fields: str | None, answer: bytes) -> None:
-        if len(self.answers) >= self.KEPT + 1:
-            del self.answers[next(key for key in self.answers if key is not None)]
         self.answers[fields] = answer
+        filtered = [key for key in self.answers if key is not None]
+        size = sum(len(self.answers[key]) for key in filtered)
+        while filtered and (len(filtered) > self.KEPT or size > self.KEPT_BYTES):
+            oldest = filtered.pop(0)
+            size -= len(self.answers.pop(oldest))
 
 
 def data(name: str) -> bytes:

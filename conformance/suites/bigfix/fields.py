@@ -208,11 +208,12 @@ class Document:
 
     def pairs(self) -> list[tuple[str, str]]:
         """``(ID, Name)`` of each ``Computer`` child (the strategies draw filters from them)."""
-        return [
-            (child.get("ID") or "", child.get("Name") or "")
-            for child in self.children
-            if child.tag == "Computer"
-        ]
+        found = []
+        for child in self.children:
+            if child.tag == "Computer":
+                attributes = dict(child.attrib)
+                found.append((attributes.get("ID") or "", attributes.get("Name") or ""))
+        return found
 
 
 class Reader:
@@ -538,14 +539,11 @@ def _agrees_in_order(kept: Sequence[Node], document: Document, fields: Sequence[
     memo: Seen = {}
     lost_memo: Seen = {}
     merged_by: dict[tuple[Field, ...], tuple[Field, ...] | None] = {}
+    clauses_of = {name: tuple(named) for name, named in by_name.items()}
+    merged_of = {name: _merged(clauses) for name, clauses in clauses_of.items()}
     position = 0
     for element in _named_in_order(document, selected):
-        named_fields = by_name.get(element.tag)
-        if named_fields is None:
-            continue
-        chosen = selected[element.tag]
-        if chosen is not None and id(element) not in chosen:
-            continue
+        # every element here is named by a field, and matches one if its fields match
         if position == len(kept):
             return False
         pair = kept[position]
@@ -554,11 +552,13 @@ def _agrees_in_order(kept: Sequence[Node], document: Document, fields: Sequence[
             continue
         if pair.tag != element.tag or pair.attrib != element.attrib:
             return False
-        clauses = tuple(named_fields)
-        matching = clauses if chosen is None else tuple(f for f in clauses if f.matches(element))
-        if matching not in merged_by:
-            merged_by[matching] = _merged(matching)
-        merged = merged_by[matching]
+        if selected[element.tag] is None:  # every field of the name matches
+            merged = merged_of[element.tag]
+        else:
+            matching = tuple(f for f in clauses_of[element.tag] if f.matches(element))
+            if matching not in merged_by:
+                merged_by[matching] = _merged(matching)
+            merged = merged_by[matching]
         # Same name and attributes: the rest depends on children and text only.
         shape = (id(pair.children), id(element.children), id(merged), pair.text, element.text)
         known = memo.get(shape)
