@@ -189,15 +189,27 @@ def _item(path: Path, name: str) -> Any:
 
 
 def test_the_taker_runs_after_the_other_redis_tests() -> None:
+    """The taker, then the cancelled lifecycle, after the other Redis tests; the Redis tests keep
+    their place among the session's."""
     here = Path(redis_conftest.__file__).resolve().parent
+    lifecycle = here / "test_cluster_lifecycle.py"
+    cancelled = "test_a_cancelled_action_follows_the_state_diagram"
     items = [
         _item(here.parent / "bigfix" / "test_x.py", "test_bigfix"),
-        _item(here / "test_cluster_lifecycle.py", "test_new_start_removes_the_previous_result"),
-        _item(here / "test_cluster_lifecycle.py", TAKER),
+        _item(lifecycle, cancelled),
+        _item(lifecycle, "test_new_start_removes_the_previous_result"),
+        _item(lifecycle, TAKER),
         _item(here / "test_error_bodies.py", "test_error_bodies_are_the_documented_envelope"),
         _item(here / "test_later_routes.py", "test_the_v2_list_answers_200"),
         _item(here.parent / "test_cases.py", "test_documented_exchange"),
     ]
-    order = [item.name for item in items]
     redis_conftest.pytest_collection_modifyitems(items)
-    assert [item.name for item in items] == [*order[:2], *order[3:5], TAKER, order[5]]
+    assert [item.name for item in items] == [
+        "test_bigfix",
+        "test_new_start_removes_the_previous_result",
+        "test_error_bodies_are_the_documented_envelope",
+        "test_the_v2_list_answers_200",
+        TAKER,
+        cancelled,
+        "test_documented_exchange",
+    ]
