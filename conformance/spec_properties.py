@@ -49,7 +49,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 from schemathesis.specs.openapi import checks as st_checks
 
 import conformance.st_hooks  # the XML deserializer, request-body strategies, st_data
-from conformance import registry, schemas, spec
+from conformance import idle, registry, schemas, spec
 from conformance.contract import Finding
 
 __all__ = ["Case", "Finding", "SpecOperation", "judge", "operations", "send", "strategy"]
@@ -65,12 +65,12 @@ CHECKS: dict[str, Callable[..., Any]] = {
 
 
 @dataclass(frozen=True)
-class SpecOperation:
-    """One operation as both schemathesis and the contract layer know it."""
+class PlannedOperation:
+    """A spec operation the property tests draw for, known from the spec alone: what their
+    collection needs (``planned``), before the spec is loaded into schemathesis."""
 
     api: str
     operation: spec.Operation
-    schemathesis: APIOperation
 
     @property
     def id(self) -> str:
@@ -92,6 +92,13 @@ class SpecOperation:
             if constraints or schema.get("type") not in (None, "string"):
                 return True
         return False
+
+
+@dataclass(frozen=True)
+class SpecOperation(PlannedOperation):
+    """One operation as both schemathesis and the contract layer know it."""
+
+    schemathesis: APIOperation
 
 
 @cache
@@ -125,6 +132,33 @@ def operations(api: str, *, bundled: bool = False) -> Iterator[SpecOperation]:
         operation = by_id.get(str(st_operation.definition.raw.get("operationId")))
         if operation is not None and operation.requirement:
             yield SpecOperation(api, operation, st_operation)
+
+
+def planned(api: str) -> list[PlannedOperation]:
+    """What ``operations(api)`` yields, in its order (the spec file's paths and methods, as
+    schemathesis reads them), from the spec alone: collecting the property tests loads nothing
+    into schemathesis. ``load_schema`` is deferred to the run's idle time (``conformance.idle``)
+    or the first test that draws."""
+    by_id = {operation.operation_id: operation for operation in spec.operations(api)}
+    document = schemas.load_document(spec.spec_file(api).resolve())
+    found: list[PlannedOperation] = []
+    for item in (document.get("paths") or {}).values():
+        for method, raw in item.items():
+            if method not in spec.METHODS or not isinstance(raw, dict):
+                continue
+            operation = by_id.get(str(raw.get("operationId")))
+            if operation is not None and operation.requirement:
+                found.append(PlannedOperation(api, operation))
+    idle.defer(f"spec_properties.load_schema {api}", lambda: load_schema(api))
+    return found
+
+
+def resolve(planned: PlannedOperation) -> SpecOperation:
+    """The operation as ``operations`` gives it (the spec loaded into schemathesis)."""
+    operation = by_operation_id(planned.api, planned.operation.operation_id, bundled=False)
+    if operation is None:
+        raise LookupError(f"schemathesis does not load {planned.id}")
+    return operation
 
 
 def enabled_checks(operation: SpecOperation) -> list[Callable[..., Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conformance import idle
 from conformance.suites.redis_enterprise import cluster
 from conformance.suites.redis_enterprise.cluster import ClusterAction, remaining_seconds
 
@@ -97,3 +98,31 @@ def test_a_progress_that_runs_late_never_shortens_the_back_off(clock: Clock) -> 
     action.started_at = -100.0
     action.settle()
     assert clock.slept == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8])
+
+
+def test_settle_does_deferred_work_in_place_of_part_of_a_wait(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """conformance.idle: one deferred job per wait, its time taken off that wait; a job that
+    fails is dropped (whoever needs its result meets the error)."""
+    monkeypatch.setattr(idle, "_PENDING", {})
+    ran: list[str] = []
+
+    def job(name: str, seconds: float) -> None:
+        ran.append(name)
+        clock.now += seconds
+
+    def broken() -> None:
+        ran.append("broken")
+        raise RuntimeError("no spec")
+
+    idle.defer("first", lambda: job("first", 0.03))
+    idle.defer("first", lambda: job("again", 0.03))  # already queued: kept as it was
+    idle.defer("broken", broken)
+    idle.defer("long", lambda: job("long", 0.5))
+    final = _action(Server(clock, length=1.0, progress=False)).settle()
+    assert final is not None and final["status"] == "completed"
+    assert ran == ["first", "broken", "long"] and idle.pending() == []
+    # Backing off 0.05, 0.1, 0.2, 0.4 s apart: 0.03 s of the first wait and all of the third went
+    # to the jobs (a job longer than its wait delays that read, nothing more).
+    assert clock.slept == pytest.approx([0.02, 0.1, 0.0, 0.4])

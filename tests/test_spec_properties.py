@@ -108,3 +108,13 @@ def test_a_link_cannot_read_an_id_from_an_xml_body() -> None:
     output = StepOutput(response, case)
     assert expressions.evaluate("$response.body#/BESAPI/Action/ID", output) is UNRESOLVABLE
     assert expressions.evaluate("$response.body#/Action/ID", output) is UNRESOLVABLE
+
+
+def test_collection_plans_what_schemathesis_loads_in_its_order() -> None:
+    """The property tests are collected from the specs alone (``spec_properties.planned``): the
+    same operations, in the order schemathesis loads them, so runs draw as before."""
+    for api in ("bigfix", "edgeiq", "nexthink", "redis-enterprise"):
+        planned = [(op.id, op.negatable) for op in spec_properties.planned(api)]
+        loaded = [(op.id, op.negatable) for op in spec_properties.operations(api)]
+        assert planned == loaded, api
+        assert all(spec_properties.resolve(op).schemathesis for op in spec_properties.planned(api))
