@@ -154,14 +154,17 @@ def planned(api: str) -> list[PlannedOperation]:
 
 
 def resolve(planned: PlannedOperation) -> SpecOperation:
-    """The operation as ``operations`` gives it (the spec loaded into schemathesis)."""
+    """The operation as ``operations`` gives it (the spec loaded into schemathesis); what takes
+    an operation (``strategy``, ``judge``) takes a planned one too."""
+    if isinstance(planned, SpecOperation):
+        return planned
     operation = by_operation_id(planned.api, planned.operation.operation_id, bundled=False)
     if operation is None:
         raise LookupError(f"schemathesis does not load {planned.id}")
     return operation
 
 
-def enabled_checks(operation: SpecOperation) -> list[Callable[..., Any]]:
+def enabled_checks(operation: PlannedOperation) -> list[Callable[..., Any]]:
     """``CHECKS`` less those ``schemathesis.toml`` switches off for this operation."""
     return list(_enabled_checks(operation.api, operation.operation.operation_id))
 
@@ -181,7 +184,7 @@ def _enabled_checks(api: str, operation_id: str) -> tuple[Callable[..., Any], ..
     raise KeyError(f"{api}:{operation_id}")
 
 
-def required_query(operation: SpecOperation) -> set[str]:
+def required_query(operation: PlannedOperation) -> set[str]:
     return {
         str(parameter.get("name"))
         for parameter in operation.operation.parameters
@@ -189,7 +192,7 @@ def required_query(operation: SpecOperation) -> set[str]:
     }
 
 
-def context_keys(operation: SpecOperation) -> dict[str, str]:
+def context_keys(operation: PlannedOperation) -> dict[str, str]:
     """Path parameter -> ``context.py`` key for this operation (``st_data.CONTEXT_KEYS``)."""
     module = conformance.st_hooks.api_data(operation.api)
     keys: dict[str, dict[str, str]] = getattr(module, "CONTEXT_KEYS", {})
@@ -197,14 +200,14 @@ def context_keys(operation: SpecOperation) -> dict[str, str]:
 
 
 def strategy(
-    operation: SpecOperation, mode: GenerationMode, *, bundled: bool = False
+    operation: PlannedOperation, mode: GenerationMode, *, bundled: bool = False
 ) -> st.SearchStrategy[Case]:
     """Requests for ``operation``; against a bundled server, drawn with ``schemathesis.toml``."""
     if bundled:
         for same in operations(operation.api, bundled=True):
             if same.operation.operation_id == operation.operation.operation_id:
                 return same.schemathesis.as_strategy(generation_mode=mode)
-    return operation.schemathesis.as_strategy(generation_mode=mode)
+    return resolve(operation).schemathesis.as_strategy(generation_mode=mode)
 
 
 def linked_apis() -> list[str]:
@@ -275,7 +278,7 @@ def as_schemathesis_response(response: Response) -> StResponse:
 # -- judging --------------------------------------------------------------------------------
 
 
-def judge(operation: SpecOperation, case: Case, response: Response) -> list[Finding]:
+def judge(operation: PlannedOperation, case: Case, response: Response) -> list[Finding]:
     """Schemathesis's checks on one exchange, as findings on the requirements the spec names."""
     checks = enabled_checks(operation)
     documented = operation.operation.response_for(response.status)
