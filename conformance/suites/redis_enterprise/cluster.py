@@ -276,6 +276,19 @@ class ClusterAction:
         started = self.start_or_skip()
         return started, self.settle()
 
+    @contextlib.contextmanager
+    def finished_for(self, test: str, missing: str) -> Iterator[tuple[Started, dict[str, Any]]]:
+        """``finished`` for the test named ``test``, as a context: untested (the action
+        ``missing`` what the test needs) when no status is left; the instance finished at the
+        end, unless the test handed it on."""
+        started, status = self.finished(test)
+        try:
+            if status is None:
+                untested(f"{self.name} {missing}")
+            yield started, status
+        finally:
+            self.finish(started)
+
     def _forget_left(self) -> None:
         """A new instance replaced whatever instance an earlier test left: that entry is done
         (the new instance's has the same removal)."""

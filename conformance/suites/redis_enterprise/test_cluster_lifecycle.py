@@ -214,10 +214,7 @@ def test_a_started_action_follows_the_state_diagram(cluster: ClusterAction) -> N
 
 @requirement("REDIS-CLUSTER-ACTION-POST-REPLACES")
 def test_new_start_removes_the_previous_result(cluster: ClusterAction) -> None:
-    first, previous = cluster.finished(REPLACES)
-    try:
-        if previous is None:
-            untested(f"{cluster.name} left no result to replace")
+    with cluster.finished_for(REPLACES, "left no result to replace") as (first, previous):
         sent_at = time.monotonic()
         second = cluster.post(cluster.body, "application/json")
         checks.expect(second.status < 300, f"restart answered {second.status}", second)
@@ -237,16 +234,11 @@ def test_new_start_removes_the_previous_result(cluster: ClusterAction) -> None:
             )
         # The new instance (same entry, same removal) runs on while the other tests do.
         cluster.hand_over(first, new_uid, REMOVES, sent_at)
-    finally:
-        cluster.finish(first)
 
 
 @requirement("REDIS-CLUSTER-ACTION-DELETE-REMOVES")
 def test_delete_removes_a_finished_status(cluster: ClusterAction) -> None:
-    started, status = cluster.finished(REMOVES)
-    try:
-        if status is None:
-            untested(f"{cluster.name} left no status to remove")
+    with cluster.finished_for(REMOVES, "left no status to remove") as (started, _):
         response = cluster.delete()
         checks.expect_status(response, 200)
         cluster.close(started)
@@ -256,5 +248,3 @@ def test_delete_removes_a_finished_status(cluster: ClusterAction) -> None:
             f"after DELETE, GET {cluster.path} still answers {after.status} with a status",
             after,
         )
-    finally:
-        cluster.finish(started)
