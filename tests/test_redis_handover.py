@@ -189,13 +189,15 @@ def _item(path: Path, name: str) -> Any:
 
 
 def test_the_taker_runs_after_the_other_redis_tests() -> None:
-    """The taker, then the cancelled lifecycle, after the other Redis tests; the Redis tests keep
-    their place among the session's."""
+    """The cluster modules first, then the others, then the taker and the cancelled lifecycle;
+    the Redis tests keep their places among the session's."""
     here = Path(redis_conftest.__file__).resolve().parent
     lifecycle = here / "test_cluster_lifecycle.py"
     cancelled = "test_a_cancelled_action_follows_the_state_diagram"
     items = [
         _item(here.parent / "bigfix" / "test_x.py", "test_bigfix"),
+        _item(here / "test_actions.py", "test_list"),
+        _item(here / "test_cluster_actions.py", "test_cluster_action_answers_json"),
         _item(lifecycle, cancelled),
         _item(lifecycle, "test_new_start_removes_the_previous_result"),
         _item(lifecycle, TAKER),
@@ -206,7 +208,9 @@ def test_the_taker_runs_after_the_other_redis_tests() -> None:
     redis_conftest.pytest_collection_modifyitems(items)
     assert [item.name for item in items] == [
         "test_bigfix",
+        "test_cluster_action_answers_json",
         "test_new_start_removes_the_previous_result",
+        "test_list",
         "test_error_bodies_are_the_documented_envelope",
         "test_the_v2_list_answers_200",
         TAKER,

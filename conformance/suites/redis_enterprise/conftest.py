@@ -19,28 +19,35 @@ from conformance.suites.redis_enterprise.context import (
 )
 
 HERE = Path(__file__).resolve().parent
-# Run after the suite's other Redis tests, in this order: the test that takes the instance an
-# earlier test left running (``ClusterAction.finished``), so that it ends while those run; then
-# the cancelled lifecycle, so that a run still ends as it did before the hand-over (the action's
-# cancelled status listed, which the next run's read-only cluster tests can read).
+# The order of this folder's tests. First the modules that read cluster action statuses and
+# start the action (they need it idle, or read its status): ``RUN_FIRST``. Then the modules
+# that neither start it nor read its status, while the instance the replace test left runs on.
+# Last, in this order: the test that takes that instance (``ClusterAction.finished``), so that it
+# has ended meanwhile, and the cancelled lifecycle, so that a run still ends as it did before the
+# hand-over (the action's cancelled status listed, which the next run's read-only cluster tests
+# can read).
+RUN_FIRST = ("test_cluster_actions.py", "test_cluster_lifecycle.py")
 RUN_LAST = (
     "test_delete_removes_a_finished_status",
     "test_a_cancelled_action_follows_the_state_diagram",
 )
 
 
+def _rank(item: pytest.Item) -> tuple[int, int]:
+    if item.name in RUN_LAST:
+        return 2, RUN_LAST.index(item.name)
+    if item.path.name in RUN_FIRST:
+        return 0, RUN_FIRST.index(item.path.name)
+    return 1, 0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Move ``RUN_LAST`` to the end of this folder's tests (the order is otherwise kept)."""
-    ours = [index for index, item in enumerate(items) if HERE in item.path.parents]
-    if not ours:
-        return
-    last = [items[index] for index in ours if items[index].name in RUN_LAST]
-    if not last:
-        return
-    last.sort(key=lambda item: RUN_LAST.index(item.name))
-    end = ours[-1]
-    kept = [item for item in items[: end + 1] if item not in last]
-    items[:] = kept + last + items[end + 1 :]
+    """Order this folder's tests (``RUN_FIRST``, the others, ``RUN_LAST``; otherwise as
+    collected), in the places they hold among the session's tests."""
+    places = [index for index, item in enumerate(items) if HERE in item.path.parents]
+    ordered = sorted((items[index] for index in places), key=_rank)  # stable
+    for index, item in zip(places, ordered, strict=True):
+        items[index] = item
 
 
 @pytest.fixture(scope="session")
