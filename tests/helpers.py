@@ -160,7 +160,8 @@ def run_against(
 
 
 def assert_no_traceback(result: CliResult) -> None:
-    assert "Traceback" not in result.stderr + result.stdout
+    output = result.stderr + result.stdout
+    assert "Traceback" not in output, output[-4000:]
 
 
 def shared_dir() -> Path:
