@@ -4,11 +4,17 @@ On a fake clock: nothing here waits or depends on the machine's speed."""
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
 from conformance import idle
+from conformance.http import ApiClient
 from conformance.suites.redis_enterprise import cluster
 from conformance.suites.redis_enterprise.cluster import ClusterAction, remaining_seconds
 
@@ -126,3 +132,31 @@ def test_settle_does_deferred_work_in_place_of_part_of_a_wait(
     # Backing off 0.05, 0.1, 0.2, 0.4 s apart: 0.03 s of the first wait and all of the third went
     # to the jobs (a job longer than its wait delays that read, nothing more).
     assert clock.slept == pytest.approx([0.02, 0.1, 0.0, 0.4])
+
+
+def test_the_cluster_lock_excludes_and_leaves_no_file(tmp_path: Path, monkeypatch: Any) -> None:
+    """``cluster.exclusive``: one holder at a time (threads open the file apart, as processes
+    do), and the lock file is gone once the last holder leaves, removed only by a holder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    client = cast(ApiClient, SimpleNamespace(base_url="http://127.0.0.1:1"))
+    inside: list[int] = []
+    most: list[int] = [0]
+    guard = threading.Lock()
+
+    def hold() -> None:
+        for _ in range(40):
+            with cluster.exclusive(client, "change_master"):
+                with guard:
+                    inside.append(1)
+                    most[0] = max(most[0], len(inside))
+                time.sleep(0.0005)
+                with guard:
+                    inside.pop()
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -315,15 +316,37 @@ class ClusterAction:
 
 @contextlib.contextmanager
 def exclusive(client: ApiClient, name: str) -> Iterator[None]:
-    """Hold a lock for (server, action) across processes, e.g. xdist workers."""
+    """Hold a lock for (server, action) across processes (xdist workers, runs on this machine).
+
+    The lock file is removed when the lock is released, so none is left in the temp folder (one
+    used to stay for every server and action ever run against). A process that gets the lock
+    on a file that was removed or replaced meanwhile takes it again on the current file, so
+    only the holder of the current file's lock ever removes it."""
     if fcntl is None:
         yield
         return
     key = hashlib.sha256(f"{client.base_url} {name}".encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"actionconform-redis-{key}.lock"
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    while True:
+        handle = path.open("a")
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            if _still_at(path, handle.fileno()):
+                break
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()  # releases the lock on the removed file; try the current one
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # while the lock is held: no one else can be inside
+        handle.close()
+
+
+def _still_at(path: Path, descriptor: int) -> bool:
+    """Whether ``path`` still names the open file ``descriptor``."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(descriptor))
+    except FileNotFoundError:
+        return False
