@@ -136,7 +136,7 @@ def _body_problem(
     if media is None:
         return f"request Content-Type {content_type or '(none)'} is not documented"
     if media.is_xml:
-        return _xml_request_problem(media.schema, hashlib.sha256(body).digest(), body)
+        return _xml_request_problem(media, hashlib.sha256(body).digest(), body)
     if media.is_json and media.schema_uri is not None:
         return _json_request_problem(media.schema_uri, version, hashlib.sha256(body).digest(), body)
     return None
@@ -152,13 +152,14 @@ def _remember(key: tuple[object, ...], verdict: str | None) -> str | None:
     return verdict
 
 
-def _xml_request_problem(schema: Mapping[str, Any], digest: bytes, body: bytes) -> str | None:
+def _xml_request_problem(media: spec.MediaType, digest: bytes, body: bytes) -> str | None:
     """The first problem of an XML request body, judged once per process for the same bytes
-    and schema (as ``_json_request_problem``; BigFix bodies name up to 10000 targets)."""
-    key = ("xml", json.dumps(schema, sort_keys=True, default=str), digest)
+    and schema (its place in the spec, as ``_json_request_problem``; BigFix bodies name up to
+    10000 targets)."""
+    key = ("xml", media.schema_uri, digest)
     if key in _REQUEST_VERDICTS:
         return _REQUEST_VERDICTS[key]
-    xml = schemas.xml_problems(body, schema)
+    xml = schemas.xml_problems(body, media.schema)
     return _remember(key, f"request body: {xml[0]}" if xml else None)
 
 

@@ -158,9 +158,13 @@ def resolve(planned: PlannedOperation) -> SpecOperation:
     an operation (``strategy``, ``judge``) takes a planned one too."""
     if isinstance(planned, SpecOperation):
         return planned
-    operation = by_operation_id(planned.api, planned.operation.operation_id, bundled=False)
+    return _loaded(planned.api, planned.operation.operation_id)
+
+
+def _loaded(api: str, operation_id: str) -> SpecOperation:
+    operation = by_operation_id(api, operation_id, bundled=False)
     if operation is None:
-        raise LookupError(f"schemathesis does not load {planned.id}")
+        raise LookupError(f"schemathesis does not load {api}:{operation_id}")
     return operation
 
 
@@ -173,15 +177,9 @@ def enabled_checks(operation: PlannedOperation) -> list[Callable[..., Any]]:
 def _enabled_checks(api: str, operation_id: str) -> tuple[Callable[..., Any], ...]:
     """Once per process and operation: schemathesis builds the operation's configuration from
     the whole project hierarchy at each call (~2 ms, at every spec-drawn exchange)."""
-    raw = load_schema(api).raw_schema
-    project = _config().projects.get(raw)
-    for found in operations(api):
-        if found.operation.operation_id == operation_id:
-            config = project.checks_config_for(operation=found.schemathesis)
-            return tuple(
-                check for name, check in CHECKS.items() if config.get_by_name(name=name).enabled
-            )
-    raise KeyError(f"{api}:{operation_id}")
+    project = _config().projects.get(load_schema(api).raw_schema)
+    config = project.checks_config_for(operation=_loaded(api, operation_id).schemathesis)
+    return tuple(check for name, check in CHECKS.items() if config.get_by_name(name=name).enabled)
 
 
 def required_query(operation: PlannedOperation) -> set[str]:
@@ -203,11 +201,12 @@ def strategy(
     operation: PlannedOperation, mode: GenerationMode, *, bundled: bool = False
 ) -> st.SearchStrategy[Case]:
     """Requests for ``operation``; against a bundled server, drawn with ``schemathesis.toml``."""
-    if bundled:
-        for same in operations(operation.api, bundled=True):
-            if same.operation.operation_id == operation.operation.operation_id:
-                return same.schemathesis.as_strategy(generation_mode=mode)
-    return resolve(operation).schemathesis.as_strategy(generation_mode=mode)
+    same = (
+        by_operation_id(operation.api, operation.operation.operation_id, bundled=True)
+        if bundled
+        else None
+    )
+    return (same or resolve(operation)).schemathesis.as_strategy(generation_mode=mode)
 
 
 def linked_apis() -> list[str]:
