@@ -285,7 +285,7 @@ def _first_computer(computers: Computers) -> str:
     return computers[0][0] if computers else "11111"
 
 
-# The documented examples, then a wrong-case one, an attribute match on a computer the status
+# The documented examples, then two wrong-case ones, an attribute match on a computer the status
 # shows, and one on a computer it does not show.
 EXAMPLES: dict[str, Callable[[Computers], tuple[Field, ...]]] = {
     "Status,Computer": lambda c: (Field("Status"), Field("Computer")),
@@ -300,8 +300,13 @@ EXAMPLES: dict[str, Callable[[Computers], tuple[Field, ...]]] = {
         Field("status"),
         Field("computer", children=(Field("state"),)),
     ),
-    "Computer(status,State) keeps State only": lambda c: (
-        Field("Computer", children=(Field("status"), Field("State"))),
+    # One computer: a wrong-case child name is judged on one, not read on all 100000.
+    "Computer<ID=first listed computer>(status,State) keeps State only": lambda c: (
+        Field(
+            "Computer",
+            attributes=(("ID", _first_computer(c)),),
+            children=(Field("status"), Field("State")),
+        ),
     ),
     "Computer<ID=first listed computer>": lambda c: (
         Field("Computer", attributes=(("ID", _first_computer(c)),)),
