@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import gc
 import json
 import os
 import signal
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from conformance import __version__, catalogue, registry
+from conformance import __version__, catalogue, collector, registry
 from conformance.errors import (
     EXIT_INTERNAL,
     EXIT_NONCONFORMANT,
@@ -220,11 +219,11 @@ def command_run(options: argparse.Namespace) -> int:
     run = RunConfig.from_options(options)
     run.start_clock()  # the deadline counts from here, preflight included
     if run.workers <= 1:  # xdist's workers collect, in processes of their own
-        _hold_gc()
+        collector.hold()
     try:
         return execute(run, started=started)
     finally:
-        _release_gc()  # a run that stopped before its tests were collected
+        collector.release()  # a run that stopped before its tests were collected
 
 
 def execute(run: RunConfig, *, started: float | None = None) -> int:
@@ -264,8 +263,8 @@ def execute(run: RunConfig, *, started: float | None = None) -> int:
         holder = RunPlugin(run)
         display, terminal = _live_display(run.no_color)
         plugins: list[object] = [holder] + ([display] if display is not None else [])
-        if _GC_HELD:
-            plugins.append(_CollectorBack())
+        if collector.held():
+            plugins.append(collector.Back())
         code = int(pytest.main(_pytest_args(run), plugins=plugins))
     finally:
         if display is not None:
@@ -297,40 +296,6 @@ def execute(run: RunConfig, *, started: float | None = None) -> int:
     if code in (0, 1, 2, 3, 4):
         return code
     return EXIT_INTERNAL
-
-
-_OWN_PROCESS = False  # set by ``entry``: the process is the command's, not a caller's
-_GC_HELD = False
-
-
-def _hold_gc() -> None:
-    """In the command's own process, turn Python's cycle collector off until the tests are
-    collected (``_CollectorBack``); from then on it scans only what is made after.
-
-    Start-up makes objects by the million (the modules of pytest, Hypothesis, schemathesis and
-    jsonschema, the specs, the collected tests) and hardly any garbage: the collector's full
-    scans of all of them cost ~0.25 s per run (one is Hypothesis's own ``gc.collect()`` before
-    its first test). A program that calls ``main`` keeps its collector as it is."""
-    global _GC_HELD
-    if _OWN_PROCESS and gc.isenabled():
-        gc.disable()
-        _GC_HELD = True
-
-
-class _CollectorBack:
-    """A pytest plugin: once the tests are collected, freeze what exists (modules, specs,
-    schemas, tests: kept to the end of the process anyway) and turn the collector back on."""
-
-    def pytest_collection_finish(self) -> None:
-        _release_gc()
-
-
-def _release_gc() -> None:
-    global _GC_HELD
-    if _GC_HELD:
-        _GC_HELD = False
-        gc.freeze()
-        gc.enable()
 
 
 def _live_display(no_color: bool) -> tuple[Any, Any]:
@@ -605,8 +570,7 @@ def entry() -> NoReturn:
     exit handlers still run (logging, temporary files); every file the command wrote is closed
     by then, and the standard streams are flushed here. Under a profiler or a tracer (cProfile,
     coverage, a debugger) the process ends as usual, so that it can write what it gathered."""
-    global _OWN_PROCESS
-    _OWN_PROCESS = True
+    collector.claim()
     code = main()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)

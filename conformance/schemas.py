@@ -13,7 +13,6 @@ annotations the specs put beside ``x-xsd``) are checked on the parsed tree.
 from __future__ import annotations
 
 import codecs
-import gc
 import hashlib
 import json
 import threading
@@ -31,7 +30,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from conformance import versions, xmlsafe
+from conformance import collector, versions, xmlsafe, xsd_worker
 from conformance.paths import SCHEMAS_DIR, SPECS_DIR
 
 __all__ = [
@@ -345,31 +344,15 @@ def _clean_by_stream(
     return clean
 
 
-@contextmanager
-def _collector_paused(pause: bool) -> Iterator[None]:
-    """Python's cycle collector off while a reader turns a large body into data: its full
-    scans would walk the growing data again and again (10-25 % of a 100000-computer read);
-    the data holds no cycles, and the collector runs as before once it is back on."""
-    paused = pause and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 def _stream_holds(
     content: bytes, schema: Mapping[str, Any], name: str | None, visit: xmlsafe.Visit | None
 ) -> bool:
     expected_root = schema.get("x-xml-root")
     if expected_root is None:
         return False  # the tree judge says what the root is
-    compiled = xsd(name) if name is not None else None
     try:
-        with _XSD_LOCK, _collector_paused(visit is not None):
-            children = xmlsafe.stream_root(content, expected_root, compiled, visit)
+        with _XSD_LOCK, collector.paused(visit is not None):
+            children = _validated_stream(content, expected_root, name, visit)
     except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError):
         return False
     allowed = schema.get("x-xml-children")
@@ -379,6 +362,32 @@ def _stream_holds(
         and (allowed is None or all(tag in allowed for tag in children))
         and (count is None or len(children) == count)
     )
+
+
+def _validated_stream(
+    content: bytes, root: str, name: str | None, visit: xmlsafe.Visit | None
+) -> list[str] | None:
+    """``xmlsafe.stream_root`` of ``content`` with the XSD ``name`` (raising as it does). A
+    large body that ``visit`` reads is validated by ``xsd_worker`` meanwhile: this process
+    parses it without the schema and reads it; the worker's answer is the verdict."""
+    compiled = xsd(name) if name is not None else None
+    pending = (
+        xsd_worker.submit(content, root, name) if visit is not None and name is not None else None
+    )
+    if pending is None:
+        return xmlsafe.stream_root(content, root, compiled, visit)
+    try:
+        xmlsafe.stream_root(content, root, None, visit)
+    except (etree.XMLSyntaxError, xmlsafe.UnsafeXMLError):
+        if visit is not None:
+            visit.done = False  # the worker's answer still says why
+    try:
+        return pending.result()
+    except xsd_worker.WorkerLost:
+        xsd_worker.lose()
+        if visit is not None:
+            visit.done = False  # read, but not shown valid: the caller reads it again
+        return xmlsafe.stream_root(content, root, compiled)
 
 
 def xml_verdict(

@@ -77,7 +77,7 @@ def parse(data: bytes | str) -> etree._Element:
     return root
 
 
-CHUNK = 1 << 20  # bytes fed to a streaming parse at a time
+CHUNK = 256 << 10  # bytes fed to a streaming parse at a time
 
 
 def _pull(

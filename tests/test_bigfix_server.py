@@ -16,6 +16,7 @@ from conformance import checks, xmlsafe
 from conformance.servers import ReferenceServer
 from conformance.servers.base import Request
 from conformance.servers.bigfix import BigFixApp, FieldsError, FieldSpec, parse_fields
+from conformance.servers.bigfix.fields import Index, leaf, parent
 from tests.helpers import shared_dir
 
 AUTH = ("conformance", "conformance")
@@ -203,6 +204,27 @@ def test_status_filter_written_from_fragments_is_the_tree_filter(options: dict[s
         written = _status_results(app, text)
         canonical = [etree.tostring(e, method="c14n", exclusive=True) for e in (written, expected)]
         assert canonical[0] == canonical[1], text
+
+
+def test_the_attribute_index_finds_every_child_with_a_value() -> None:
+    """``Index.having``: a value most children have once, or several share (both kept)."""
+    shared: dict[object, object] = {}
+    rows = tuple(
+        parent(
+            "Computer",
+            (("ID", str(at)), ("Name", "lab" if at % 2 else f"host-{at}")),
+            (leaf("Status", "ok", shared),),
+            shared,
+        )
+        for at in range(6)
+    )
+    results = parent("ActionResults", (), (leaf("ActionID", 45, shared), *rows), shared)
+    index = Index()
+    assert index.having(results, "Computer", "Name", "lab", False) == [2, 4, 6]
+    assert index.having(results, "Computer", "Name", "host-2", False) == [3]
+    assert index.having(results, "Computer", "ID", "4", False) == [5]
+    assert index.having(results, "Computer", "ID", "9", False) == []
+    assert index.having(results, "computer", "id", "4", True) == []  # names fold, keys do not
 
 
 # -- POST /api/actions --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """``conformance run`` in its own process keeps Python's cycle collector off while it starts and
 collects, then freezes what start-up made and turns the collector back on for the tests
-(``cli._hold_gc``/``_CollectorBack``); a program that calls ``cli.main`` keeps its collector."""
+(``conformance.collector``), and freezes what a large body was read into; a program that calls
+``cli.main`` keeps its collector."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli
+from conformance import collector
 
 PROBE = """
 import gc, json, os
@@ -63,7 +64,28 @@ def test_a_caller_of_main_keeps_its_collector(monkeypatch: pytest.MonkeyPatch) -
     calls: list[str] = []
     monkeypatch.setattr(gc, "disable", lambda: calls.append("disable"))
     monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
-    assert cli._OWN_PROCESS is False  # only ``entry`` sets it
-    cli._hold_gc()
-    cli._release_gc()
+    assert collector.own_process() is False  # only ``cli.entry`` claims it
+    collector.hold()
+    collector.release()
     assert calls == [] and gc.isenabled()
+    monkeypatch.undo()
+    with collector.paused(True):
+        assert not gc.isenabled()  # off while a large body is read
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing frozen for a caller
+
+
+def test_the_command_freezes_what_a_large_body_was_read_into(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "_OWN_PROCESS", True)
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    read = None
+    with collector.paused(True):
+        assert not gc.isenabled()
+        read = [(str(index),) for index in range(1000)]
+        assert calls == []
+    assert calls == ["freeze"] and gc.isenabled() and len(read) == 1000
+    with collector.paused(False):  # nothing read: nothing paused, nothing frozen
+        assert gc.isenabled()
+    assert calls == ["freeze"]

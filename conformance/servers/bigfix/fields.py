@@ -383,7 +383,7 @@ class Index:
     (``StatusCache``)."""
 
     _names: dict[bool, dict[str, list[int]]] = field(default_factory=dict)
-    _values: dict[tuple[bool, str, str], dict[str, list[int]]] = field(default_factory=dict)
+    _values: dict[tuple[bool, str, str], dict[str, Any]] = field(default_factory=dict)
     _runs: list[Run] | None = None
     _written: dict[int, str] = field(default_factory=dict)
 
@@ -423,13 +423,25 @@ class Index:
     def having(self, fragment: Fragment, name: str, key: str, value: str, fold: bool) -> list[int]:
         values = self._values.get((fold, name, key))
         if values is None:
-            values = self._values[(fold, name, key)] = {}
             children = fragment.children or ()
-            for at in self.named(fragment, name, fold):
-                found = children[at].get(key)
-                if found is not None:
-                    values.setdefault(found, []).append(at)
-        return values.get(value, [])
+            pairs = [
+                (found, at)
+                for at in self.named(fragment, name, fold)
+                for attribute, found in children[at].attrib
+                if attribute == key
+            ]
+            # Values seldom repeat (100000 computer IDs): each is one position, unless it does.
+            values = dict(pairs)
+            if len(values) < len(pairs):
+                repeated: dict[str, list[int]] = {}
+                for found, at in pairs:
+                    repeated.setdefault(found, []).append(at)
+                values = repeated
+            self._values[(fold, name, key)] = values
+        found_at = values.get(value)
+        if found_at is None:
+            return []
+        return found_at if isinstance(found_at, list) else [found_at]
 
     def candidates(
         self, fragment: Fragment, by_name: dict[str, tuple[FieldSpec, ...]], fold: bool
