@@ -19,7 +19,7 @@ def test_secure_parameter_value_never_reaches_the_report(
 ) -> None:
     url = serve("bigfix", "sourced-500")
     report_dir = tmp_path / "report"
-    result = run_against(url, "bigfix", report_dir)
+    result = run_against(url, "bigfix", report_dir, in_process=True)
     assert_no_traceback(result)
     record = result.requirement("BIGFIX-ACTIONS-POST-SOURCED")
     assert record["status"] == "failed", record

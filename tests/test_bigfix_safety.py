@@ -4,6 +4,9 @@ Read-only (no --allow-mutations): nothing is created, stopped, deleted or retrie
 With --allow-mutations: every action it creates is relevant nowhere (relevance false) and targets
 nothing, or only the computers named in [fixtures] computer_ids; all of them are gone at the end;
 the server's own actions are never touched.
+
+The runs go through the command's entry point in this interpreter (``run_in_process``), against a
+reference server that records what it was sent.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from conformance.servers import ReferenceServer
 from conformance.servers.base import Reply, Request
 from conformance.servers.bigfix import BigFixApp
 from conformance.suites.bigfix.bodies import NO_SUCH_COMPUTER
-from tests.helpers import PASSWORD_ENV, assert_no_traceback, run_cli
+from tests.helpers import PASSWORD_ENV, assert_no_traceback, run_in_process
 
 SEEDED = {41: "Open", 44: "Open", 45: "Open"}
 
@@ -45,7 +48,7 @@ def watched() -> Iterator[tuple[WatchedApp, str]]:
 
 
 def _run(url: str, tmp_path: Path, *extra: str) -> None:
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--api",
         "bigfix",
@@ -126,7 +129,7 @@ def test_named_test_computers_are_the_only_computer_ids(
         "computer_ids = [101, 102]\n",
         encoding="utf-8",
     )
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--config",
         str(config),

@@ -2,7 +2,8 @@
 
 What a user relies on: a read-only run executes nothing; the unpublished JSON names come from
 the target file's [fields]; fixtures come from [fixtures], and without them the suite skips
-(naming the fixture) instead of picking a fleet.
+(naming the fixture) instead of picking a fleet. The runs go through the command's entry point
+in this interpreter (``run_in_process``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from conformance.servers.edgeiq import (
     SEEDED_SETTING_ID,
     EdgeIQApp,
 )
-from tests.helpers import BUNDLED_ENV, RESTRICTED_TOKEN_ENV, CliResult, assert_no_traceback, run_cli
+from tests.helpers import (
+    BUNDLED_ENV,
+    RESTRICTED_TOKEN_ENV,
+    CliResult,
+    assert_no_traceback,
+    run_in_process,
+)
 
 TOKEN_ENV = "ACTIONCONFORM_TEST_EDGEIQ_TOKEN"
 RENAMED = {
@@ -61,7 +68,7 @@ def _run(tmp_path: Path, url: str, *extra: str, **tables: dict[str, str]) -> Cli
             _toml_table(name, values) for name, values in {"target": target, **tables}.items()
         )
     )
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--config",
         str(config),

@@ -1,7 +1,8 @@
 """Without --allow-mutations the Nexthink suite sends only requests a conformant server refuses.
 
 The reference server records every run it dispatches to Engines; a read-only run of the whole
-suite against it must leave that record empty, and still judge every refusal it can.
+suite against it must leave that record empty, and still judge every refusal it can. The runs
+go through the command's entry point in this interpreter (``run_in_process``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.helpers import (
     BUNDLED_ENV,
     CliResult,
     assert_no_traceback,
-    run_cli,
+    run_in_process,
     write_target,
 )
 
@@ -51,7 +52,7 @@ def _run(url: str, report_dir: Path, *extra: str) -> CliResult:
         NexthinkApp().fixtures(),
         restricted=True,
     )
-    return run_cli(
+    return run_in_process(
         "run",
         "--config",
         str(config),

@@ -2,7 +2,10 @@
 another host.
 
 Runs use a recognisable password and token, then every byte the run wrote is searched for
-them in every spelling (as given, Base64 of ``user:password``, JSON/URL escaped).
+them in every spelling (as given, Base64 of ``user:password``, JSON/URL escaped). Whole runs go
+through the command's entry point in this interpreter (``run_in_process``: what the run writes to
+its files, stdout and stderr is the same); the refusals of the command line itself (exit 2 and 3)
+run as real ``conformance`` processes.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from conformance.paths import SUITES_DIR
 from conformance.redact import REDACTED, Redactor
 from conformance.servers import APPS, ReferenceApp, ReferenceServer, app_class
 from conformance.servers.hostile import HostileServer
-from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli, run_in_process
 
 USER = "qa-safety"
 PASSWORD = 'Pw-"9d1e"-\\-Secret'  # quotes and a backslash: escaped differently everywhere
@@ -74,7 +77,7 @@ def _app(api: str) -> ReferenceApp:
 @pytest.mark.parametrize("api", sorted(APPS))
 def test_a_run_with_mutations_writes_no_secret(api: str, tmp_path: Path) -> None:
     with ReferenceServer(_app(api)) as server:
-        result = run_cli(
+        result = run_in_process(
             "run",
             "--api",
             api,
@@ -92,7 +95,7 @@ def test_a_run_with_mutations_writes_no_secret(api: str, tmp_path: Path) -> None
 
 def test_secrets_echoed_by_a_server_are_redacted_everywhere(tmp_path: Path) -> None:
     with HostileServer("echo", secure_value=SECURE_VALUE) as server:
-        result = run_cli(
+        result = run_in_process(
             "run", "--base-url", server.url, *CREDENTIALS, report_dir=tmp_path / "report", env=ENV
         )
     assert_no_traceback(result)
@@ -200,7 +203,7 @@ def test_an_exchange_curl_line_holds_no_secret() -> None:
 def test_a_one_letter_password_does_not_break_the_report(tmp_path: Path) -> None:
     app = app_class("bigfix")(username=USER, password="e")
     with ReferenceServer(app) as server:
-        result = run_cli(
+        result = run_in_process(
             "run",
             "--api",
             "bigfix",

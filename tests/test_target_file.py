@@ -1,4 +1,9 @@
-"""A target file and expectations drive a run against a server that is not bundled."""
+"""A target file and expectations drive a run against a server that is not bundled.
+
+The runs go through the command's entry point in this interpreter (``run_in_process``); the
+command line itself is proven by the real ``conformance run`` processes of
+tests/test_reference_conformant.py and tests/test_fault_injection.py.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance import catalogue
-from tests.helpers import PASSWORD_ENV, run_cli
+from tests.helpers import PASSWORD_ENV, run_in_process
 
 
 def _config(tmp_path: Path, url: str) -> Path:
@@ -27,7 +32,7 @@ def _config(tmp_path: Path, url: str) -> Path:
 
 def test_config_names_the_target_and_fixtures(serve: Callable[..., str], tmp_path: Path) -> None:
     url = serve("bigfix")
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--config",
         str(_config(tmp_path, url)),
@@ -59,7 +64,7 @@ def test_expected_failure_keeps_the_run_conformant(
         'tracking = "https://tracker.example.com/QA-1"\n',
         encoding="utf-8",
     )
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--config",
         str(_config(tmp_path, url)),
@@ -82,7 +87,7 @@ def test_expected_failure_that_passes_is_reported(
         '[[expected]]\nrequirement = "BIGFIX-ACTION-GET-404"\nreason = "was broken in 11.0"\n',
         encoding="utf-8",
     )
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--config",
         str(_config(tmp_path, url)),
@@ -97,7 +102,9 @@ def test_expected_failure_that_passes_is_reported(
 
 
 def test_workers_give_the_same_verdict(tmp_path: Path) -> None:
-    result = run_cli("run", "--api", "bigfix", "--workers", "2", report_dir=tmp_path / "report")
+    result = run_in_process(
+        "run", "--api", "bigfix", "--workers", "2", report_dir=tmp_path / "report"
+    )
     assert result.code == 0, result.stdout + result.stderr
     catalogued_untested = sum(1 for r in catalogue.load_api("bigfix") if r.untested)
     assert result.report["summary"]["failed"] == 0
