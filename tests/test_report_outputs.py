@@ -1,6 +1,10 @@
 """What a failing run leaves for people and CI: report.html as a browser shows it, exchanges.har,
 a curl command that reproduces the failure, junit times, summary.md and $GITHUB_STEP_SUMMARY,
-and a report even when nothing could be assessed (exit 3)."""
+and a report even when nothing could be assessed (exit 3).
+
+The runs go through the command's entry point in this interpreter (``run_in_process``: the same
+report directory, stdout and exit code); the pytest plugin's own run is a real ``pytest`` process.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from conformance import catalogue
 from conformance.report.html import render_html
 from conformance.servers import ReferenceServer, app_class
 from conformance.tls import make_certificate
-from tests.helpers import CliResult, run_cli
+from tests.helpers import CliResult, run_in_process
 
 USER = "qa-bot"
 PASSWORD = "pa ss$word-42"  # a space and a dollar: the shell must not split or expand it
@@ -89,7 +93,7 @@ def _failing_run(tmp: Path, api: str, fault: str, *extra: str, tls: bool = False
             (tmp / "report" / f".exchanges-{worker}.jsonl").write_text(STALE + "\n", "utf-8")
         step_summary = tmp / "step-summary.md"
         step_summary.write_text("earlier step\n", encoding="utf-8")
-        result = run_cli(
+        result = run_in_process(
             "run",
             "--config",
             str(config),
@@ -295,7 +299,7 @@ def _not_assessed(result: CliResult, reason: str) -> None:
 
 
 def test_unreachable_target_still_writes_a_report(tmp_path: Path) -> None:
-    result = run_cli(
+    result = run_in_process(
         "run",
         "--api",
         "bigfix",
@@ -344,7 +348,7 @@ def test_wrong_password_still_writes_a_report_with_the_refusal(tmp_path: Path) -
     server = ReferenceServer(app_class("bigfix")(username=USER, password=PASSWORD))
     url = server.start()
     try:
-        result = run_cli(
+        result = run_in_process(
             "run",
             "--api",
             "bigfix",
