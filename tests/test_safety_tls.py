@@ -1,5 +1,9 @@
 """TLS: verification is on by default; ``--ca-bundle`` trusts a private CA; an untrusted
 certificate exits 3 with one clear line; ``--insecure`` warns exactly once.
+
+What the command prints (the one line of exit 3, the one warning, Python's own warnings on a
+fresh interpreter's defaults) is read from real ``conformance`` processes; runs whose subject is
+the verdict go through the command's entry point in this interpreter (``run_in_process``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import pytest
 
 from conformance.servers import ReferenceServer, app_class
 from conformance.tls import CertificateFiles, make_certificate
-from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli
+from tests.helpers import PASSWORD_ENV, CliResult, assert_no_traceback, run_cli, run_in_process
 
 ENV = {PASSWORD_ENV: "conformance"}
 CREDENTIALS = ("--user", "conformance", "--password-env", PASSWORD_ENV)
@@ -34,14 +38,16 @@ def https_url(certificate: CertificateFiles) -> Iterator[str]:
         yield server.url
 
 
-def _run(url: str, *extra: str) -> CliResult:
-    return run_cli("run", "--api", "bigfix", "--base-url", url, *CREDENTIALS, *extra, env=ENV)
+def _run(url: str, *extra: str, in_process: bool = False) -> CliResult:
+    runner = run_in_process if in_process else run_cli
+    return runner("run", "--api", "bigfix", "--base-url", url, *CREDENTIALS, *extra, env=ENV)
 
 
 def test_ca_bundle_makes_a_private_ca_trusted(
     https_url: str, certificate: CertificateFiles, tmp_path: Path
 ) -> None:
-    result = _run(https_url, "--ca-bundle", str(certificate.ca_cert), "--report-dir", str(tmp_path))
+    trusted = ("--ca-bundle", str(certificate.ca_cert), "--report-dir", str(tmp_path))
+    result = _run(https_url, *trusted, in_process=True)
     assert_no_traceback(result)
     assert result.code == 0, result.stdout + result.stderr
 
@@ -87,7 +93,8 @@ def test_mock_serves_https_and_writes_its_ca(tmp_path: Path) -> None:
         url = serving.split(" on ")[1].split()[0]
         assert url.startswith("https://127.0.0.1:"), serving
         assert str(ca_file) in ca_line and ca_file.read_text().startswith("-----BEGIN")
-        result = _run(url, "--ca-bundle", str(ca_file), "--report-dir", str(tmp_path / "r"))
+        trusted = ("--ca-bundle", str(ca_file), "--report-dir", str(tmp_path / "r"))
+        result = _run(url, *trusted, in_process=True)  # the mock is the process proven here
         assert result.code == 0, result.stdout + result.stderr
     finally:
         mock.send_signal(signal.SIGINT)
