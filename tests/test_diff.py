@@ -1,4 +1,9 @@
-"""``conformance diff``: regressions exit 1, fixes and other moves are listed."""
+"""``conformance diff``: regressions exit 1, fixes and other moves are listed.
+
+A regression and an unreadable report are judged by real ``conformance diff`` processes (exit 1,
+exit 2 with one stderr line); the other comparisons go through the command's entry point in this
+interpreter (``run_in_process``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import assert_no_traceback, run_cli
+from tests.helpers import assert_no_traceback, run_cli, run_in_process
 
 
 def _report(statuses: dict[str, str]) -> dict[str, Any]:
@@ -42,7 +47,7 @@ def test_regression_exits_1_and_names_the_requirement(tmp_path: Path) -> None:
 def test_no_regression_exits_0(tmp_path: Path) -> None:
     old = _write(tmp_path / "old", {"A-B": "failed", "C-D": "passed"})
     new = _write(tmp_path / "new", {"A-B": "passed", "C-D": "skipped", "E-F": "failed"})
-    result = run_cli("diff", old, new, "--format", "json")
+    result = run_in_process("diff", old, new, "--format", "json")
     assert result.code == 0
     moved = json.loads(result.stdout)
     assert [row["id"] for row in moved["fixes"]] == ["A-B"]
@@ -86,7 +91,7 @@ def test_a_narrower_run_is_a_regression_and_says_what_changed(tmp_path: Path) ->
         allow_mutations=False,
         vendor_version="11.0",
     )
-    result = run_cli("diff", old, new)
+    result = run_in_process("diff", old, new)
     assert result.code == 1, result.stdout
     assert "regression (absent now): C-D passed -> absent" in result.stdout
     assert "regression (absent now): E-F failed -> absent" in result.stdout
@@ -103,10 +108,11 @@ def test_a_narrower_run_is_a_regression_and_says_what_changed(tmp_path: Path) ->
 def test_allow_narrower_lists_absent_requirements_and_exits_0(tmp_path: Path) -> None:
     old = _scoped(tmp_path / "old", {"A-B": "passed", "C-D": "passed"})
     new = _scoped(tmp_path / "new", {"A-B": "passed"}, apis=["bigfix"])
-    result = run_cli("diff", old, new, "--allow-narrower")
+    result = run_in_process("diff", old, new, "--allow-narrower")
     assert result.code == 0, result.stdout
     assert "absent now: C-D passed -> absent" in result.stdout
-    moved = json.loads(run_cli("diff", old, new, "--allow-narrower", "--format", "json").stdout)
+    listed = run_in_process("diff", old, new, "--allow-narrower", "--format", "json")
+    moved = json.loads(listed.stdout)
     assert [row["id"] for row in moved["absent"]] == ["C-D"]
     assert moved["scope"] == [{"field": "apis", "old": "bigfix, nexthink", "new": "bigfix"}]
 
@@ -114,13 +120,13 @@ def test_allow_narrower_lists_absent_requirements_and_exits_0(tmp_path: Path) ->
 def test_not_selected_counts_as_absent_but_other_skips_do_not(tmp_path: Path) -> None:
     old = _scoped(tmp_path / "old", {"A-B": "passed", "C-D": "passed"})
     narrowed = _scoped(tmp_path / "narrowed", {"A-B": "passed", "C-D": "skipped"})
-    result = run_cli("diff", old, narrowed, "--format", "json")
+    result = run_in_process("diff", old, narrowed, "--format", "json")
     assert result.code == 1
     assert json.loads(result.stdout)["absent"][0]["new"] == "skipped (not selected)"
     other = _scoped(
         tmp_path / "other", {"A-B": "passed", "C-D": "skipped"}, skip_reason="fixture missing"
     )
-    result = run_cli("diff", old, other, "--format", "json")
+    result = run_in_process("diff", old, other, "--format", "json")
     assert result.code == 0
     assert json.loads(result.stdout)["changed"][0]["id"] == "C-D"
 
@@ -128,7 +134,7 @@ def test_not_selected_counts_as_absent_but_other_skips_do_not(tmp_path: Path) ->
 def test_same_scope_reports_no_scope_change(tmp_path: Path) -> None:
     old = _scoped(tmp_path / "old", {"A-B": "passed"})
     new = _scoped(tmp_path / "new", {"A-B": "passed"})
-    result = run_cli("diff", old, new)
+    result = run_in_process("diff", old, new)
     assert result.code == 0
     assert "scope changed" not in result.stdout
     assert "0 regressions, 0 absent now" in result.stdout
@@ -146,7 +152,7 @@ def test_a_not_assessed_run_is_narrower_and_incomplete(tmp_path: Path) -> None:
         record.update(status="untested", reason=f"not assessed: {reason}", evidence=[])
     report.update(complete=False, stop_reason=reason)
     (new_dir / "report.json").write_text(json.dumps(report), encoding="utf-8")
-    result = run_cli("diff", old, str(new_dir), "--format", "json")
+    result = run_in_process("diff", old, str(new_dir), "--format", "json")
     assert result.code == 1
     moved = json.loads(result.stdout)
     assert [row["id"] for row in moved["absent"]] == ["A-B", "C-D"]

@@ -1,5 +1,8 @@
 """Politeness and bounds: a shared rate limit, Retry-After honoured for idempotent requests
 only and never for long, and an overall run deadline that ends the run with a partial report.
+
+Whole runs go through the command's entry point in this interpreter (``run_in_process``); the
+refusal of a limit that is not positive is a real ``conformance`` process (exit 2).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from conformance.redact import Redactor
 from conformance.servers import ReferenceServer, app_class
 from conformance.servers.hostile import HostileServer
 from conformance.servers.recording import Recorder
-from tests.helpers import PASSWORD_ENV, assert_no_traceback, run_cli
+from tests.helpers import PASSWORD_ENV, assert_no_traceback, run_cli, run_in_process
 
 ENV = {PASSWORD_ENV: "conformance"}
 CREDENTIALS = ("--user", "conformance", "--password-env", PASSWORD_ENV)
@@ -99,7 +102,7 @@ def test_max_rps_limits_a_whole_run(tmp_path: Path) -> None:
 
     app.dispatch = timed  # type: ignore[method-assign]
     with ReferenceServer(app) as server:
-        result = run_cli(
+        result = run_in_process(
             "run",
             "--api",
             "bigfix",
@@ -130,7 +133,7 @@ def test_the_run_deadline_ends_a_slow_run_with_a_partial_report(tmp_path: Path) 
     app = app_class("bigfix")()
     Recorder(app, delay=0.4)
     with ReferenceServer(app) as server:
-        result = run_cli(
+        result = run_in_process(
             "run",
             "--api",
             "bigfix",

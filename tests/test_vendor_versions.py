@@ -21,7 +21,7 @@ from conformance.servers.redis_enterprise import RedisEnterpriseApp
 from conformance.suites.redis_enterprise import schemas
 from conformance.target import build_target
 from conformance.verdict import summarise
-from tests.helpers import CliResult, assert_no_traceback, run_against, run_cli
+from tests.helpers import CliResult, assert_no_traceback, run_against, run_cli, run_in_process
 
 API = "redis-enterprise"
 REDIS_VERSIONS = RedisEnterpriseApp.VERSIONS
@@ -228,7 +228,9 @@ def test_a_server_playing_7_8_judged_as_7_22_fails_on_the_missing_v2_list(
 
 
 def test_bundled_run_plays_the_version_it_judges(tmp_path: Path) -> None:
-    result = run_cli("run", "--api", API, "--vendor-version", "7.4", report_dir=tmp_path / "report")
+    result = run_in_process(
+        "run", "--api", API, "--vendor-version", "7.4", report_dir=tmp_path / "report"
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert result.report["target"]["vendor_version"] == "7.4"
 
