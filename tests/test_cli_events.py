@@ -109,10 +109,10 @@ def test_an_events_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) 
 def test_a_run_that_cannot_assess_still_writes_its_events_and_honours_the_selection(
     tmp_path: Path,
 ) -> None:
-    from tests.helpers import run_cli
+    from tests.helpers import run_in_process
 
     events_file = tmp_path / "events.jsonl"
-    result = run_cli(
+    result = run_in_process(
         "run", "--api", "bigfix", "--base-url", "http://127.0.0.1:9", "--include", HELD,
         "--events", str(events_file), report_dir=tmp_path / "report",
     )  # fmt: skip
