@@ -36,6 +36,7 @@ from conformance.paths import SCHEMAS_DIR, SPECS_DIR
 __all__ = [
     "BodyCache",
     "XmlVerdict",
+    "body_digest",
     "inline_refs",
     "json_problems",
     "json_validator",
@@ -301,6 +302,16 @@ def forget_verdicts() -> None:
         _STREAMED.clear()
 
 
+def body_digest(content: bytes, cache: BodyCache | None = None) -> bytes:
+    """The BLAKE2 digest (32 bytes) that stands for a large body, once per body (``cache``)."""
+    if cache is not None and "digest" in cache:
+        return bytes(cache["digest"])
+    digest = hashlib.blake2b(content, digest_size=32).digest()
+    if cache is not None:
+        cache["digest"] = digest
+    return digest
+
+
 def _xsd_name(schema: Mapping[str, Any], filtered: bool) -> str | None:
     name = schema.get("x-xsd-filtered") if filtered else None
     return name or schema.get("x-xsd")
@@ -327,7 +338,7 @@ def _clean_by_stream(
     _READING.visit = None  # for the first large body judged inside ``reading`` only
     if cache is not None and key in cache:
         return bool(cache[key])
-    known = (hashlib.blake2b(content, digest_size=32).digest(), len(content), *key)
+    known = (body_digest(content, cache), len(content), *key)
     clean = _STREAMED.get(known)
     if clean is None:
         clean = utf8_problem(content) is None and _stream_holds(content, schema, name, visit)

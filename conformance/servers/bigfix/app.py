@@ -30,11 +30,11 @@ from conformance.servers.base import (
 from conformance.servers.bigfix.fields import (
     FieldsError,
     FieldsFilter,
-    Fragment,
     deep_copy,
     leaf,
     parent,
     parse_fields,
+    shapes_of,
     start_tag,
 )
 from conformance.servers.bigfix.render import (
@@ -53,6 +53,7 @@ from conformance.servers.bigfix.render import (
 )
 from conformance.servers.bigfix.state import (
     Download,
+    Rows,
     StatusCache,
     StoredAction,
     bes_problem,
@@ -337,9 +338,9 @@ class BigFixApp(ReferenceApp):
             return Reply(204, b"")
         return Reply(200, "ok", TEXT)
 
-    def status_rows(self, action: StoredAction) -> tuple[str, tuple[Fragment, ...]]:
-        """The ``<Computer>`` rows of an action's status, written and as fragments (once:
-        computers change only when seeded)."""
+    def status_rows(self, action: StoredAction) -> Rows:
+        """The ``<Computer>`` rows of an action's status (once: computers change only when
+        seeded)."""
         with_state = not self.faulty("status-no-state")
         rows = action.rendered_computers.get(with_state)
         if rows is None:
@@ -348,10 +349,7 @@ class BigFixApp(ReferenceApp):
             )
             shared: dict[Any, Any] = {}
             fragments = tuple(computer_fragment(c, shared, state=with_state) for c in listed)
-            rows = action.rendered_computers[with_state] = (
-                "".join(row.xml for row in fragments),
-                fragments,
-            )
+            rows = action.rendered_computers[with_state] = Rows.of(fragments)
         return rows
 
     @route("GET", ACTION + r"/status")
@@ -365,37 +363,39 @@ class BigFixApp(ReferenceApp):
         if action.status == "Stopped" and self.faulty("stop-reopens"):
             self.stopped_reads[action.id] = self.stopped_reads.get(action.id, 0) + 1
             shown_status = "Stopped" if self.stopped_reads[action.id] == 1 else "Open"
-        computers, fragments = self.status_rows(action)
+        rows = self.status_rows(action)
         resource = self.resource(request, f"/api/action/{shown_id}/status")
         issued = "" if self.varies("optional-omitted") else http_date(action.issued)
         content_type = "text/html" if self.faulty("status-html") else XML
         text = request.arg("fields")
         # What the document is written from: the 30 MB rows by identity (written once).
-        key = (resource, shown_id, shown_status, issued, computers)
+        key = (resource, shown_id, shown_status, issued, rows.xml)
         cache = action.status_cache
         if cache is None or cache.key != key:
             head = [leaf("ActionID", shown_id, {}), leaf("Status", shown_status, {})]
             if issued:
                 head.append(leaf("DateIssued", issued, {}))
             attrib = (("Resource", resource),)
-            results = (
-                start_tag("ActionResults", attrib)
-                + "".join(item.xml for item in head)
-                + f"{computers}</ActionResults>"
-            )
-            element = parent("ActionResults", attrib, (*head, *fragments), {}, results)
+            opening = start_tag("ActionResults", attrib) + "".join(item.xml for item in head)
+            results = f"{opening}{rows.xml}</ActionResults>"
+            shapes = shapes_of(head) + rows.shapes
+            element = parent("ActionResults", attrib, (*head, *rows.fragments), {}, results, shapes)
             cache = action.status_cache = StatusCache(key, element)
+            # unfiltered, from the rows encoded once
+            unfiltered = b"".join(
+                (f"{BESAPI_OPEN}{opening}".encode(), rows.encoded, b"</ActionResults>\n</BESAPI>\n")
+            )
+            cache.remember(None, unfiltered)
+        if self.faulty("status-fields-ignored"):
+            text = None  # nothing filtered
         answer = cache.answers.get(text)
         if answer is None:
-            if text is None or self.faulty("status-fields-ignored"):
-                inner = cache.fragment.xml  # nothing to filter
-            else:
-                try:
-                    specs = parse_fields(text)
-                except FieldsError as exc:
-                    return plain(400, f"Invalid fields parameter: {exc}")
-                fields_filter = self.fields_filter(cache.fragment.tag)
-                inner = fields_filter.write(cache.fragment, specs, cache.index)
+            try:
+                specs = parse_fields(text or "")
+            except FieldsError as exc:
+                return plain(400, f"Invalid fields parameter: {exc}")
+            fields_filter = self.fields_filter(cache.fragment.tag)
+            inner = fields_filter.write(cache.fragment, specs, cache.index)
             answer = f"{BESAPI_OPEN}{inner}\n</BESAPI>\n".encode()
             cache.remember(text, answer)
         return Reply(200, answer, content_type)

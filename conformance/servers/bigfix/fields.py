@@ -147,20 +147,29 @@ def leaf(
     return found
 
 
+def shapes_of(children: Iterable[Fragment]) -> tuple[Any, ...]:
+    """Each child's name, whether it has children, and attributes (``Fragment.shapes``)."""
+    return tuple((child.tag, child.children is not None, child.attrib) for child in children)
+
+
 def parent(
     tag: str,
     attrib: tuple[tuple[str, str], ...],
     children: tuple[Fragment, ...],
     shared: Shared,
     xml: str | None = None,
+    shapes: tuple[Any, ...] | None = None,
 ) -> Fragment:
-    """An element with element children, as the server writes it (``xml``: already written)."""
+    """An element with element children, as the server writes it (``xml``: already written;
+    ``shapes``: already known, e.g. of 100000 seeded rows; else found, and kept once in
+    ``shared``)."""
     opening = start_tag(tag, attrib)
     closing = f"</{tag}>"
     if xml is None:
         xml = opening + "".join(child.xml for child in children) + closing
-    shapes = tuple((child.tag, child.children is not None, child.attrib) for child in children)
-    shapes = shared.setdefault(shapes, shapes)
+    if shapes is None:
+        shapes = shapes_of(children)
+        shapes = shared.setdefault(shapes, shapes)
     return Fragment(tag, attrib, xml, children, opening, closing, opening[:-1] + "/>", shapes)
 
 

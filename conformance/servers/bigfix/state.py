@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
 from conformance import xmlsafe
 from conformance.paths import SCHEMAS_DIR
-from conformance.servers.bigfix.fields import Fragment, Index
+from conformance.servers.bigfix.fields import Fragment, Index, shapes_of
 from conformance.servers.bigfix.render import parse_http_date
 
 PREFETCH = re.compile(
@@ -53,13 +53,26 @@ class StoredAction:
     computers: list[dict[str, Any]] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     seeded: bool = False
-    # The rendered <Computer> rows (written, and as fragments), by "with <State>": computers
-    # change only when seeded.
-    rendered_computers: dict[bool, tuple[str, tuple[Fragment, ...]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    # The rendered <Computer> rows, by "with <State>": computers change only when seeded.
+    rendered_computers: dict[bool, Rows] = field(default_factory=dict, repr=False, compare=False)
     # The last status document as fragments, and its filtered answers (a cache, not state).
     status_cache: StatusCache | None = field(default=None, repr=False, compare=False)
+
+
+class Rows(NamedTuple):
+    """An action's ``<Computer>`` rows, made once (when seeded, for a large seed): written,
+    as fragments, written and encoded, and the fragments' shapes, so that the first status
+    read of 100000 computers neither encodes nor walks them again."""
+
+    xml: str
+    fragments: tuple[Fragment, ...]
+    encoded: bytes
+    shapes: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, fragments: tuple[Fragment, ...]) -> Rows:
+        xml = "".join(row.xml for row in fragments)
+        return cls(xml, fragments, xml.encode(), shapes_of(fragments))
 
 
 @dataclass

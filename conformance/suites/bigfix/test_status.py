@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -154,7 +153,7 @@ class UnfilteredStatus:
         if visit.done:
             kept: Kept = (read.kept(), visit.found)
         else:
-            digest = hashlib.blake2b(response.content, digest_size=32).digest()
+            digest = schemas.body_digest(response.content, response.cache)
             found = self._kept.get(digest)
             if found is not None:
                 return found
@@ -162,7 +161,7 @@ class UnfilteredStatus:
             kept = (self.get().read(children), children.found)
             if len(response.content) < schemas.STREAM_BYTES:
                 return kept
-        digest = hashlib.blake2b(response.content, digest_size=32).digest()
+        digest = schemas.body_digest(response.content, response.cache)
         self._kept.clear()  # the last one only: a projected answer is ~50 MiB as data
         self._kept[digest] = kept
         return kept
