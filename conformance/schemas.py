@@ -290,8 +290,9 @@ def reading(
         _READING.visit = None
 
 
-# Stream verdicts of large bodies by the body's BLAKE2 digest: a server that answers the same
-# bytes again (the same filter drawn twice, two filters that select the same) is not read again.
+# Stream verdicts of large bodies by the body's SHA-256 digest (``body_digest``): a server that
+# answers the same bytes again (the same filter drawn twice, two filters that select the same) is
+# not read again.
 _STREAMED: dict[tuple[Any, ...], bool] = {}
 _STREAMED_KEPT = 256
 
@@ -303,10 +304,12 @@ def forget_verdicts() -> None:
 
 
 def body_digest(content: bytes, cache: BodyCache | None = None) -> bytes:
-    """The BLAKE2 digest (32 bytes) that stands for a large body, once per body (``cache``)."""
+    """The SHA-256 digest that stands for a large body (collision resistant: a server cannot
+    make an unvalidated body pass for a validated one), once per body (``cache``); SHA-256
+    runs at ~1.7 GB/s where the CPU has SHA extensions, BLAKE2 at ~0.8 GB/s."""
     if cache is not None and "digest" in cache:
         return bytes(cache["digest"])
-    digest = hashlib.blake2b(content, digest_size=32).digest()
+    digest = hashlib.sha256(content).digest()
     if cache is not None:
         cache["digest"] = digest
     return digest

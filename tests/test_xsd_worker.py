@@ -83,9 +83,12 @@ def test_a_lost_worker_leaves_the_verdict_to_this_process(
         here.setattr(xsd_worker, "submit", lambda *args: None)
         expected = [_judged(good, path), _judged(broken, path)]
 
-    def gone(worker: object, *args: object) -> None:
-        xsd_worker._WORKER.process.kill()  # type: ignore[union-attr]
-        xsd_worker._WORKER.process.wait()  # type: ignore[union-attr]
+    send = xsd_worker._Worker.send
+
+    def gone(worker: xsd_worker._Worker, content: bytes, root: str, xsd_name: str) -> None:
+        worker.process.kill()  # the worker dies before the body is handed over
+        worker.process.wait()
+        send(worker, content, root, xsd_name)
 
     with monkeypatch.context() as here:
         here.setattr(xsd_worker._Worker, "send", gone)  # handed over, then the worker dies
