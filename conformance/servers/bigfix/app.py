@@ -381,11 +381,7 @@ class BigFixApp(ReferenceApp):
             shapes = shapes_of(head) + rows.shapes
             element = parent("ActionResults", attrib, (*head, *rows.fragments), {}, results, shapes)
             cache = action.status_cache = StatusCache(key, element)
-            # unfiltered, from the rows encoded once
-            unfiltered = b"".join(
-                (f"{BESAPI_OPEN}{opening}".encode(), rows.encoded, b"</ActionResults>\n</BESAPI>\n")
-            )
-            cache.remember(None, unfiltered)
+            cache.remember(None, f"{BESAPI_OPEN}{results}\n</BESAPI>\n".encode())  # unfiltered
         if self.faulty("status-fields-ignored"):
             text = None  # nothing filtered
         answer = cache.answers.get(text)

@@ -237,10 +237,11 @@ class FieldsFilter:
             children = fragment.children
             kept = None if self.ignore_attributes else index.candidates(fragment, by_name, fold)
             for run in index.runs(fragment):
-                named = by_name.get(run.tag.lower() if fold else run.tag)
+                name = self.key(run.tag)
+                named = by_name.get(name)
                 if named is None:
                     continue
-                if keys[run.tag.lower() if fold else run.tag]:
+                if keys[name]:
                     if kept is None:
                         members = children[run.start : run.end]
                     else:

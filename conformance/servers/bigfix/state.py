@@ -61,18 +61,16 @@ class StoredAction:
 
 class Rows(NamedTuple):
     """An action's ``<Computer>`` rows, made once (when seeded, for a large seed): written,
-    as fragments, written and encoded, and the fragments' shapes, so that the first status
-    read of 100000 computers neither encodes nor walks them again."""
+    as fragments, and the fragments' shapes, so that the first status read of 100000
+    computers does not walk them again."""
 
     xml: str
     fragments: tuple[Fragment, ...]
-    encoded: bytes
     shapes: tuple[Any, ...]
 
     @classmethod
     def of(cls, fragments: tuple[Fragment, ...]) -> Rows:
-        xml = "".join(row.xml for row in fragments)
-        return cls(xml, fragments, xml.encode(), shapes_of(fragments))
+        return cls("".join(row.xml for row in fragments), fragments, shapes_of(fragments))
 
 
 @dataclass

@@ -150,10 +150,10 @@ class UnfilteredStatus:
         """The children of a filtered answer's ActionResults as data, and whether it has one:
         read while the answer was judged (``read``, when ``visit`` is done), else from the
         body; the same body read again for the same unfiltered status is not read again."""
+        digest = schemas.body_digest(response.content, response.cache)
         if visit.done:
             kept: Kept = (read.kept(), visit.found)
         else:
-            digest = schemas.body_digest(response.content, response.cache)
             found = self._kept.get(digest)
             if found is not None:
                 return found
@@ -161,7 +161,6 @@ class UnfilteredStatus:
             kept = (self.get().read(children), children.found)
             if len(response.content) < schemas.STREAM_BYTES:
                 return kept
-        digest = schemas.body_digest(response.content, response.cache)
         self._kept.clear()  # the last one only: a projected answer is ~50 MiB as data
         self._kept[digest] = kept
         return kept
