@@ -161,7 +161,7 @@ def submit(content: bytes, root: str, xsd_name: str) -> Pending | None:
             if _WORKER.busy:
                 return None
             _WORKER.send(content, root, xsd_name)
-        except (OSError, WorkerLost):
+        except OSError:  # it could not start (a failed hand-over shows in ``Pending.result``)
             lose()
             return None
         return Pending(_WORKER)
