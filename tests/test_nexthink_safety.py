@@ -23,7 +23,6 @@ from tests.helpers import (
     write_target,
 )
 
-pytestmark = pytest.mark.slow
 MUTATING = {
     "NEXTHINK-RUN-200",
     "NEXTHINK-RUN-RESULT-SCHEMA",
