@@ -26,42 +26,42 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-import schemathesis
 from hypothesis import strategies as st
-from schemathesis import Case
-from schemathesis.config import SchemathesisConfig
-from schemathesis.core.failures import AcceptedNegativeData, Failure, FailureGroup, MalformedJson
-from schemathesis.core.parameters import ParameterLocation
-from schemathesis.core.transport import Response as StResponse
-from schemathesis.generation import GenerationMode
-from schemathesis.openapi.checks import (
-    ContentDeserializationError,
-    JsonSchemaError,
-    MissingContentType,
-    UndefinedContentType,
-    UndefinedStatusCode,
-)
-from schemathesis.schemas import APIOperation, BaseSchema
-from schemathesis.specs.openapi import checks as st_checks
 
-import conformance.st_hooks  # the XML deserializer, request-body strategies, st_data
 from conformance import idle, registry, schemas, spec
 from conformance.contract import Finding
-
-__all__ = ["Case", "Finding", "SpecOperation", "judge", "operations", "send", "strategy"]
 from conformance.http import MUTATING_METHODS, ApiClient, Response
 
+if TYPE_CHECKING:  # schemathesis is imported where it is used, once a test needs it
+    from schemathesis import Case
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.core.failures import Failure
+    from schemathesis.core.transport import Response as StResponse
+    from schemathesis.generation import GenerationMode
+    from schemathesis.schemas import APIOperation, BaseSchema
+
+__all__ = ["Finding", "SpecOperation", "judge", "operations", "send", "strategy"]
+
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "schemathesis.toml"
-CHECKS: dict[str, Callable[..., Any]] = {
-    "status_code_conformance": st_checks.status_code_conformance,
-    "content_type_conformance": st_checks.content_type_conformance,
-    "response_schema_conformance": st_checks.response_schema_conformance,
-    "negative_data_rejection": st_checks.negative_data_rejection,
-}
+CHECKS = (
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+)
+
+
+@cache
+def _check(name: str) -> Callable[..., Any]:
+    """Schemathesis's check named ``name`` (one of ``CHECKS``)."""
+    from schemathesis.specs.openapi import checks as st_checks
+
+    check: Callable[..., Any] = getattr(st_checks, name)
+    return check
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ class SpecOperation(PlannedOperation):
 
 @cache
 def _config() -> SchemathesisConfig:
+    from schemathesis.config import SchemathesisConfig
+
     if CONFIG_FILE.is_file():
         return SchemathesisConfig.from_path(str(CONFIG_FILE))
     return SchemathesisConfig()
@@ -114,7 +116,15 @@ def load_schema(api: str, bundled: bool = False) -> BaseSchema:
 
     Against a bundled server, ``schemathesis.toml`` supplies its seeded IDs and example values,
     as it does for ``st run``. Security parameters are never generated: the client always sends
-    the target's credentials (authentication has its own requirements and tests)."""
+    the target's credentials (authentication has its own requirements and tests).
+
+    Schemathesis is first imported here, with this project's hooks (``conformance.st_hooks``:
+    the XML deserializer, request-body strategies), not while the run collects: a run whose
+    tests wait on a server (Redis) does this in its idle time (``planned``)."""
+    import schemathesis
+
+    import conformance.st_hooks  # noqa: F401  # registers itself with schemathesis
+
     path = str(registry.profile(api).spec_file)
     if bundled:
         schema = schemathesis.openapi.from_path(path, config=_config())
@@ -179,7 +189,7 @@ def _enabled_checks(api: str, operation_id: str) -> tuple[Callable[..., Any], ..
     the whole project hierarchy at each call (~2 ms, at every spec-drawn exchange)."""
     project = _config().projects.get(load_schema(api).raw_schema)
     config = project.checks_config_for(operation=_loaded(api, operation_id).schemathesis)
-    return tuple(check for name, check in CHECKS.items() if config.get_by_name(name=name).enabled)
+    return tuple(_check(name) for name in CHECKS if config.get_by_name(name=name).enabled)
 
 
 def required_query(operation: PlannedOperation) -> set[str]:
@@ -192,21 +202,27 @@ def required_query(operation: PlannedOperation) -> set[str]:
 
 def context_keys(operation: PlannedOperation) -> dict[str, str]:
     """Path parameter -> ``context.py`` key for this operation (``st_data.CONTEXT_KEYS``)."""
-    module = conformance.st_hooks.api_data(operation.api)
+    from conformance.st_hooks import api_data
+
+    module = api_data(operation.api)
     keys: dict[str, dict[str, str]] = getattr(module, "CONTEXT_KEYS", {})
     return keys.get(operation.operation.operation_id, {})
 
 
 def strategy(
-    operation: PlannedOperation, mode: GenerationMode, *, bundled: bool = False
+    operation: PlannedOperation, mode: GenerationMode | str, *, bundled: bool = False
 ) -> st.SearchStrategy[Case]:
-    """Requests for ``operation``; against a bundled server, drawn with ``schemathesis.toml``."""
+    """Requests for ``operation`` (``mode``: a ``GenerationMode`` or its value); against a
+    bundled server, drawn with ``schemathesis.toml``."""
+    from schemathesis.generation import GenerationMode
+
     same = (
         by_operation_id(operation.api, operation.operation.operation_id, bundled=True)
         if bundled
         else None
     )
-    return (same or resolve(operation)).schemathesis.as_strategy(generation_mode=mode)
+    found = same or resolve(operation)
+    return found.schemathesis.as_strategy(generation_mode=GenerationMode(mode))
 
 
 def linked_apis() -> list[str]:
@@ -258,6 +274,8 @@ def send(client: ApiClient, case: Case, *, mutating: bool | None = None) -> Resp
 
 
 def as_schemathesis_response(response: Response) -> StResponse:
+    from schemathesis.core.transport import Response as StResponse
+
     request = requests.Request(
         response.exchange.method, response.exchange.url, headers=response.exchange.request_headers
     ).prepare()
@@ -279,13 +297,15 @@ def as_schemathesis_response(response: Response) -> StResponse:
 
 def judge(operation: PlannedOperation, case: Case, response: Response) -> list[Finding]:
     """Schemathesis's checks on one exchange, as findings on the requirements the spec names."""
+    from schemathesis.core.failures import Failure, FailureGroup
+
     checks = enabled_checks(operation)
     documented = operation.operation.response_for(response.status)
     may_be_empty = response.status >= 400 or (documented is not None and documented.body_optional)
     if may_be_empty and not response.content.strip():
         # As the contract judge: an error answer (or a response marked x-body-optional) with an
         # empty body is not judged on its content (the pages do not promise a body there).
-        content = (CHECKS["content_type_conformance"], CHECKS["response_schema_conformance"])
+        content = (_check("content_type_conformance"), _check("response_schema_conformance"))
         checks = [check for check in checks if check not in content]
     try:
         # The XML deserializer sees only the bytes: it reuses the spec judge's parse and
@@ -310,6 +330,8 @@ def judge(operation: PlannedOperation, case: Case, response: Response) -> list[F
 
 
 def _body_negated(case: Case) -> bool:
+    from schemathesis.core.parameters import ParameterLocation
+
     meta = case.meta
     return meta is not None and meta.is_negative_at(ParameterLocation.BODY)
 
@@ -324,6 +346,15 @@ def requirement_for(
     operation: spec.Operation, response: Response, failure: Failure, *, body_negated: bool = True
 ) -> tuple[str | None, str]:
     """The requirement a schemathesis failure fails (its ``x-requirement``), and the check."""
+    from schemathesis.core.failures import AcceptedNegativeData, MalformedJson
+    from schemathesis.openapi.checks import (
+        ContentDeserializationError,
+        JsonSchemaError,
+        MissingContentType,
+        UndefinedContentType,
+        UndefinedStatusCode,
+    )
+
     documented = operation.response_for(response.status)
     if isinstance(failure, UndefinedStatusCode):
         return operation.requirement, "status_code_conformance"

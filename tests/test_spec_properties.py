@@ -7,6 +7,7 @@ import base64
 from collections.abc import Callable
 
 from hypothesis import given, settings
+from schemathesis import Case
 from schemathesis.generation import GenerationMode
 
 from conformance import spec_properties, st_hooks
@@ -45,7 +46,7 @@ def _judge_status_of_44(url: str) -> list[spec_properties.Finding]:
 
     @settings(profile_settings("fast"), max_examples=3)
     @given(case=spec_properties.strategy(operation, GenerationMode.POSITIVE))
-    def probe(case: spec_properties.Case) -> None:
+    def probe(case: Case) -> None:
         case.path_parameters["action_id"] = 44  # the documented action, with computers
         case.query = {}  # the full status (a ?fields= answer is judged by the filtered XSD)
         response = spec_properties.send(_client(url), case)
