@@ -4,6 +4,8 @@ schemathesis's checks, each failure on the requirement the spec names."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from collections.abc import Callable
 
 from hypothesis import given, settings
@@ -119,3 +121,17 @@ def test_collection_plans_what_schemathesis_loads_in_its_order() -> None:
         loaded = [(op.id, op.negatable) for op in spec_properties.operations(api)]
         assert planned == loaded, api
         assert all(spec_properties.resolve(op).schemathesis for op in spec_properties.planned(api))
+
+
+def test_collecting_the_spec_drawn_tests_imports_no_schemathesis() -> None:
+    """Collection (the plugin, the spec-drawn tests and their parameters) imports neither
+    schemathesis nor its hooks: they load when a test first draws, and a Redis run loads them
+    while it waits on its cluster action (README: Speed)."""
+    code = (
+        "import sys, conformance.plugin, conformance.suites.test_spec_properties as t\n"
+        "t._params()\n"
+        "loaded = [m for m in sys.modules if m.startswith(('schemathesis', 'conformance.st_'))]\n"
+        "print(sorted(loaded))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
