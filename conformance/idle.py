@@ -2,9 +2,9 @@
 
 A test that sleeps until a server is done (the Redis suite's ``ClusterAction.settle``) first
 lets ``work`` run one deferred job: what the run would otherwise do later, at a moment nothing
-waits (e.g. loading a spec into schemathesis for the spec-drawn tests, deferred by their
-collection). A job must be safe to run at any time, and again later (its result is cached by
-whoever needs it): a job that fails is dropped, and its caller meets the error itself.
+waits (e.g. importing schemathesis and loading a spec into it for the spec-drawn tests, deferred
+by their collection). A job must be safe to run at any time, and again later (its result is
+cached by whoever needs it): a job that fails is dropped, and its caller meets the error itself.
 """
 
 from __future__ import annotations
