@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -53,6 +54,43 @@ CHECKS = (
     "response_schema_conformance",
     "negative_data_rejection",
 )
+
+
+@cache
+def _st() -> SimpleNamespace:
+    """The schemathesis names judging and drawing use at run time, imported once, when a test
+    first needs them (collection imports no schemathesis: a Redis run does it while it waits)."""
+    from schemathesis.core.failures import (
+        AcceptedNegativeData,
+        Failure,
+        FailureGroup,
+        MalformedJson,
+    )
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.core.transport import Response as StResponse
+    from schemathesis.generation import GenerationMode
+    from schemathesis.openapi.checks import (
+        ContentDeserializationError,
+        JsonSchemaError,
+        MissingContentType,
+        UndefinedContentType,
+        UndefinedStatusCode,
+    )
+
+    return SimpleNamespace(
+        AcceptedNegativeData=AcceptedNegativeData,
+        ContentDeserializationError=ContentDeserializationError,
+        Failure=Failure,
+        FailureGroup=FailureGroup,
+        GenerationMode=GenerationMode,
+        JsonSchemaError=JsonSchemaError,
+        MalformedJson=MalformedJson,
+        MissingContentType=MissingContentType,
+        ParameterLocation=ParameterLocation,
+        StResponse=StResponse,
+        UndefinedContentType=UndefinedContentType,
+        UndefinedStatusCode=UndefinedStatusCode,
+    )
 
 
 @cache
@@ -214,15 +252,13 @@ def strategy(
 ) -> st.SearchStrategy[Case]:
     """Requests for ``operation`` (``mode``: a ``GenerationMode`` or its value); against a
     bundled server, drawn with ``schemathesis.toml``."""
-    from schemathesis.generation import GenerationMode
-
     same = (
         by_operation_id(operation.api, operation.operation.operation_id, bundled=True)
         if bundled
         else None
     )
     found = same or resolve(operation)
-    return found.schemathesis.as_strategy(generation_mode=GenerationMode(mode))
+    return found.schemathesis.as_strategy(generation_mode=_st().GenerationMode(mode))
 
 
 def linked_apis() -> list[str]:
@@ -274,15 +310,13 @@ def send(client: ApiClient, case: Case, *, mutating: bool | None = None) -> Resp
 
 
 def as_schemathesis_response(response: Response) -> StResponse:
-    from schemathesis.core.transport import Response as StResponse
-
     request = requests.Request(
         response.exchange.method, response.exchange.url, headers=response.exchange.request_headers
     ).prepare()
     headers: dict[str, list[str]] = {}
     for name, value in response.headers.items():
         headers.setdefault(name.lower(), []).append(value)
-    return StResponse(
+    made: StResponse = _st().StResponse(
         status_code=response.status,
         headers=headers,
         content=response.content,
@@ -290,6 +324,7 @@ def as_schemathesis_response(response: Response) -> StResponse:
         elapsed=response.exchange.elapsed,
         verify=True,
     )
+    return made
 
 
 # -- judging --------------------------------------------------------------------------------
@@ -297,8 +332,7 @@ def as_schemathesis_response(response: Response) -> StResponse:
 
 def judge(operation: PlannedOperation, case: Case, response: Response) -> list[Finding]:
     """Schemathesis's checks on one exchange, as findings on the requirements the spec names."""
-    from schemathesis.core.failures import Failure, FailureGroup
-
+    names = _st()
     checks = enabled_checks(operation)
     documented = operation.operation.response_for(response.status)
     may_be_empty = response.status >= 400 or (documented is not None and documented.body_optional)
@@ -312,9 +346,9 @@ def judge(operation: PlannedOperation, case: Case, response: Response) -> list[F
         # verdict of this very response (a large body is not validated twice).
         with schemas.remembered(response.content, response.cache):
             case.validate_response(as_schemathesis_response(response), checks=checks)
-    except FailureGroup as group:
+    except names.FailureGroup as group:
         failures: list[Failure] = list(group.exceptions)
-    except Failure as single:
+    except names.Failure as single:
         failures = [single]
     else:
         return []
@@ -330,10 +364,8 @@ def judge(operation: PlannedOperation, case: Case, response: Response) -> list[F
 
 
 def _body_negated(case: Case) -> bool:
-    from schemathesis.core.parameters import ParameterLocation
-
     meta = case.meta
-    return meta is not None and meta.is_negative_at(ParameterLocation.BODY)
+    return meta is not None and meta.is_negative_at(_st().ParameterLocation.BODY)
 
 
 def label(check: str) -> str:
@@ -346,19 +378,11 @@ def requirement_for(
     operation: spec.Operation, response: Response, failure: Failure, *, body_negated: bool = True
 ) -> tuple[str | None, str]:
     """The requirement a schemathesis failure fails (its ``x-requirement``), and the check."""
-    from schemathesis.core.failures import AcceptedNegativeData, MalformedJson
-    from schemathesis.openapi.checks import (
-        ContentDeserializationError,
-        JsonSchemaError,
-        MissingContentType,
-        UndefinedContentType,
-        UndefinedStatusCode,
-    )
-
+    names = _st()
     documented = operation.response_for(response.status)
-    if isinstance(failure, UndefinedStatusCode):
+    if isinstance(failure, names.UndefinedStatusCode):
         return operation.requirement, "status_code_conformance"
-    if isinstance(failure, AcceptedNegativeData):
+    if isinstance(failure, names.AcceptedNegativeData):
         # A body the spec forbids was answered as if valid: the operation's own requirement.
         # Query and path values outside the spec are sent and their answers judged, but the
         # pages do not promise to refuse them (BigFix ignores an unknown ?output=, say).
@@ -367,11 +391,13 @@ def requirement_for(
         return operation.requirement, "negative_data_rejection"
     if documented is None:
         return None, "unknown"
-    if isinstance(failure, MissingContentType | UndefinedContentType):
+    if isinstance(failure, names.MissingContentType | names.UndefinedContentType):
         if response.status >= 400 and not response.content.strip():
             return None, "content_type_conformance"  # an empty error body has no type to judge
         return documented.requirement, "content_type_conformance"
-    if isinstance(failure, JsonSchemaError | ContentDeserializationError | MalformedJson):
+    if isinstance(
+        failure, names.JsonSchemaError | names.ContentDeserializationError | names.MalformedJson
+    ):
         media = _media(documented, response.content_type)
         if media is None:
             return documented.requirement, "response_schema_conformance"
