@@ -31,6 +31,7 @@ import jsonschema
 
 from conformance import schemas, spec
 from conformance.http import Exchange, Response
+from conformance.memo import BoundedMemo
 
 __all__ = ["Finding", "Judge", "Judgement", "judge_response", "request_problems"]
 
@@ -142,42 +143,35 @@ def _body_problem(
     return None
 
 
-_REQUEST_VERDICTS: dict[tuple[object, ...], str | None] = {}
-
-
-def _remember(key: tuple[object, ...], verdict: str | None) -> str | None:
-    if len(_REQUEST_VERDICTS) >= 4096:
-        _REQUEST_VERDICTS.clear()
-    _REQUEST_VERDICTS[key] = verdict
-    return verdict
+_REQUEST_VERDICTS: BoundedMemo[tuple[object, ...], str | None] = BoundedMemo(4096)
 
 
 def _xml_request_problem(media: spec.MediaType, digest: bytes, body: bytes) -> str | None:
     """The first problem of an XML request body, judged once per process for the same bytes
     and schema (its place in the spec, as ``_json_request_problem``; BigFix bodies name up to
     10000 targets)."""
-    key = ("xml", media.schema_uri, digest)
-    if key in _REQUEST_VERDICTS:
-        return _REQUEST_VERDICTS[key]
-    xml = schemas.xml_problems(body, media.schema)
-    return _remember(key, f"request body: {xml[0]}" if xml else None)
+
+    def judge() -> str | None:
+        xml = schemas.xml_problems(body, media.schema)
+        return f"request body: {xml[0]}" if xml else None
+
+    return _REQUEST_VERDICTS.remember(("xml", media.schema_uri, digest), judge)
 
 
 def _json_request_problem(uri: str, version: str | None, digest: bytes, body: bytes) -> str | None:
     """The first problem of a JSON request body, judged once per process for the same bytes:
     the suite sends the same bodies again (derandomised examples, several runs in one process),
     some of them 10000 device UIDs long."""
-    key = ("json", uri, version, digest)
-    if key in _REQUEST_VERDICTS:
-        return _REQUEST_VERDICTS[key]
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        return _remember(key, "request body is not JSON")
-    problems = schemas.json_problems(uri, document, version)
-    return _remember(
-        key, f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
-    )
+
+    def judge() -> str | None:
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return "request body is not JSON"
+        problems = schemas.json_problems(uri, document, version)
+        return f"request body at {problems[0][0] or '/'}: {problems[0][1]}" if problems else None
+
+    return _REQUEST_VERDICTS.remember(("json", uri, version, digest), judge)
 
 
 # -- the response ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from conformance import collector, versions, xmlsafe, xsd_worker
+from conformance.memo import BoundedMemo
 from conformance.paths import SCHEMAS_DIR, SPECS_DIR
 
 __all__ = [
@@ -293,14 +294,12 @@ def reading(
 # Stream verdicts of large bodies by the body's SHA-256 digest (``body_digest``): a server that
 # answers the same bytes again (the same filter drawn twice, two filters that select the same) is
 # not read again.
-_STREAMED: dict[tuple[Any, ...], bool] = {}
-_STREAMED_KEPT = 256
+_STREAMED: BoundedMemo[tuple[Any, ...], bool] = BoundedMemo(256)
 
 
 def forget_verdicts() -> None:
     """Forget the stream verdicts of equal bodies (``_STREAMED``: benchmarks, tests)."""
-    with _REMEMBERED_LOCK:
-        _STREAMED.clear()
+    _STREAMED.clear()
 
 
 def body_digest(content: bytes, cache: BodyCache | None = None) -> bytes:
@@ -341,16 +340,14 @@ def _clean_by_stream(
     _READING.visit = None  # for the first large body judged inside ``reading`` only
     if cache is not None and key in cache:
         return bool(cache[key])
-    known = (body_digest(content, cache), len(content), *key)
-    clean = _STREAMED.get(known)
-    if clean is None:
+
+    def judge() -> bool:
         clean = utf8_problem(content) is None and _stream_holds(content, schema, name, visit)
         if visit is not None:
             visit.done = visit.done and clean
-        with _REMEMBERED_LOCK:
-            if len(_STREAMED) >= _STREAMED_KEPT:
-                del _STREAMED[next(iter(_STREAMED))]
-            _STREAMED[known] = clean
+        return clean
+
+    clean = _STREAMED.remember((body_digest(content, cache), len(content), *key), judge)
     if cache is not None:
         cache[key] = clean
         if clean and name is not None:

@@ -18,6 +18,7 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance import checks, schemas, xmlsafe
 from conformance.http import Exchange, Response
+from conformance.memo import BoundedMemo
 from tests.test_bigfix_schemas import (
     CORPUS,
     INVALID_HANDMADE,
@@ -89,7 +90,7 @@ DOCUMENTS = dict(_documents())
 @pytest.fixture(autouse=True)
 def fresh_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every body here is streamed, not found among the verdicts of equal bodies before."""
-    monkeypatch.setattr(schemas, "_STREAMED", {})
+    monkeypatch.setattr(schemas, "_STREAMED", BoundedMemo(256))
 
 
 @pytest.fixture

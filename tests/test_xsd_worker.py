@@ -14,13 +14,16 @@ import pytest
 from lxml import etree
 
 from conformance import schemas, xmlsafe, xsd_worker
+from conformance.memo import BoundedMemo
 from tests.test_large_xml import DOCUMENTS, MADE, PATHS, SPEC_SCHEMAS
 
 
 @pytest.fixture(autouse=True)
 def large(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schemas, "STREAM_BYTES", 0)
-    monkeypatch.setattr(schemas, "_STREAMED", {})  # no verdict of an equal body before
+    monkeypatch.setattr(
+        schemas, "_STREAMED", BoundedMemo(256)
+    )  # no verdict of an equal body before
     monkeypatch.setattr(xmlsafe, "CHUNK", 97)  # many feeds, cut anywhere
 
 

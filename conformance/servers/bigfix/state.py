@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from conformance import xmlsafe
+from conformance.memo import BoundedMemo
 from conformance.paths import SCHEMAS_DIR
 from conformance.servers.bigfix.fields import Fragment, Index, shapes_of
 from conformance.servers.bigfix.render import parse_http_date
@@ -110,27 +111,25 @@ def bes_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMAS_DIR / "bigfix" / "BES.xsd")))
 
 
-_BES_VERDICTS: dict[bytes, str | None] = {}
+_BES_VERDICTS: BoundedMemo[bytes, str | None] = BoundedMemo(4096)
 
 
 def bes_problem(root: etree._Element, body: bytes | None = None) -> str | None:
     """Why ``root`` is not a valid BES document (None: it is). With ``body``, the bytes
     ``root`` was parsed from, the verdict is kept per process: clients (the suite's runs, one
     after another in a test process) post the same bodies again, up to 10000 targets long."""
-    key = hashlib.blake2b(body, digest_size=20).digest() if body is not None else None
-    if key is not None and key in _BES_VERDICTS:
-        return _BES_VERDICTS[key]
-    with SCHEMA_LOCK:
-        schema = bes_schema()
-        problem = None
-        if not schema.validate(root):
+
+    def judge() -> str | None:
+        with SCHEMA_LOCK:
+            schema = bes_schema()
+            if schema.validate(root):
+                return None
             error = schema.error_log.last_error
-            problem = f"The BES document is not valid: line {error.line}: {error.message}"
-    if key is not None:
-        if len(_BES_VERDICTS) >= 4096:
-            _BES_VERDICTS.clear()
-        _BES_VERDICTS[key] = problem
-    return problem
+            return f"The BES document is not valid: line {error.line}: {error.message}"
+
+    if body is None:
+        return judge()
+    return _BES_VERDICTS.remember(hashlib.sha256(body).digest(), judge)
 
 
 def title_of(root: etree._Element) -> str:
