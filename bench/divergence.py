@@ -87,10 +87,8 @@ class Tape:
 @dataclass(frozen=True)
 class FaultRun:
     fault: str
-    first_difference: int  # index of the first exchange that differs from the clean run
-    exchanges: int
     cpu: float  # CPU of the whole run
-    after: float  # share of it from the first difference on
+    after: float  # share of it from its first exchange that differs from the clean run on
 
 
 def _run(
@@ -131,7 +129,7 @@ def measure(api: str, work: Path) -> tuple[int, int, list[FaultRun]]:
                 if index < len(exchanges)
                 else 0.0
             )
-            runs.append(FaultRun(name, index, len(exchanges), ended - started, max(after, 0.0)))
+            runs.append(FaultRun(name, ended - started, max(after, 0.0)))
         return len(clean), repeatable, runs
     finally:
         server.stop()
