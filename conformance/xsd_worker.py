@@ -11,10 +11,10 @@ Its answer is the verdict.
 The worker starts at the first such body of a process (~0.15 s, overlapping that body's own
 read), gets each body through its standard input, written by a thread of this process (each
 write releases the GIL; the worker reads the whole body before it parses), and answers one JSON
-line. It ends when this process
-closes the pipe or exits. With one CPU, off POSIX, or when it cannot start, dies or takes too
-long, the body is validated here as before (``submit`` answers None, ``Pending.result`` raises
-``WorkerLost``): the verdict never depends on the worker being there.
+line. It ends when this process closes the pipe or exits. With one CPU, off POSIX, or when it
+cannot start, dies or takes too long, the body is validated here as before (``submit`` answers
+None, ``Pending.result`` raises ``WorkerLost``): the verdict never depends on the worker being
+there.
 """
 
 from __future__ import annotations
